@@ -1,0 +1,13 @@
+namespace Backfill.Engine.Configuration;
+
+/// <summary>How a setting's text is checked.</summary>
+public enum SettingKind
+{
+    HttpUrl,
+    Date,
+    PositiveInt,
+    NonNegativeInt,
+    Choice,
+    WritableDirectory,
+    FilePath,
+}

@@ -1,0 +1,17 @@
+namespace Backfill.Engine.Configuration;
+
+/// <summary>Where an effective value came from, strongest first.</summary>
+public enum SettingSource
+{
+    Flag,
+    Environment,
+    Stored,
+    Default,
+    Unset,
+}
+
+/// <summary>An effective value and its origin.</summary>
+public sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source, string? Problem)
+{
+    public string Key => Definition.Key;
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using Backfill.Core.Errors;
+using Backfill.Core.Time;
+
+namespace Backfill.Engine.Configuration;
+
+/// <summary>Type-checks and normalises setting values. Messages name the key, the value and the fix.</summary>
+public static class SettingValidator
+{
+    /// <summary>Returns the normalised value, or throws <see cref="InvalidInputException"/>.</summary>
+    public static string Validate(SettingDefinition definition, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var key = definition.Key;
+        var text = value?.Trim() ?? string.Empty;
+        var shown = DateInput.Printable(text);
+        if (text.Length == 0)
+        {
+            throw new InvalidInputException($"{key}: a value is required. Example: backfill config set {key} {definition.Example}");
+        }
+
+        switch (definition.Kind)
+        {
+            case SettingKind.HttpUrl:
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is not an http(s) URL. Use a full URL such as {definition.Example}.");
+                }
+
+                if (!string.IsNullOrEmpty(uri.UserInfo))
+                {
+                    throw new InvalidInputException($"{key}: the URL must not carry credentials. Remove the 'user:password@' part.");
+                }
+
+                return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+            case SettingKind.Date:
+                var date = DateInput.ParseDate(text, key, DateOnly.FromDateTime(DateTime.UtcNow));
+                return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+            case SettingKind.PositiveInt:
+            case SettingKind.NonNegativeInt:
+                if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is not a whole number. Example: {definition.Example}.");
+                }
+
+                if (n < definition.Min || n > definition.Max)
+                {
+                    throw new InvalidInputException($"{key}: {n} is out of range. Use a number from {definition.Min} to {definition.Max}.");
+                }
+
+                return n.ToString(CultureInfo.InvariantCulture);
+
+            case SettingKind.Choice:
+                var choice = definition.Choices!.FirstOrDefault(c => c.Equals(text, StringComparison.OrdinalIgnoreCase));
+                return choice ?? throw new InvalidInputException(
+                    $"{key}: '{shown}' is not one of {string.Join(", ", definition.Choices!)}.");
+
+            case SettingKind.WritableDirectory:
+                CheckPath(key, text);
+                var problem = WritableDirectoryProblem(text);
+                if (problem is not null)
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' {problem}");
+                }
+
+                return text;
+
+            case SettingKind.FilePath:
+                CheckPath(key, text);
+                if (text.EndsWith('/') || Directory.Exists(text))
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is a directory. Give a file path such as {definition.Example}.");
+                }
+
+                return text;
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
+        }
+    }
+
+    /// <summary>Why a directory cannot be used for writing, or null when it can (it may not exist yet).</summary>
+    public static string? WritableDirectoryProblem(string path)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return "is not a valid path. Use an absolute path or one relative to the current folder.";
+        }
+
+        if (File.Exists(full))
+        {
+            return "is a file, not a directory. Choose a directory path.";
+        }
+
+        var probe = full;
+        while (!Directory.Exists(probe))
+        {
+            var parent = Path.GetDirectoryName(probe);
+            if (parent is null || parent == probe)
+            {
+                return "has no existing parent directory. Create it first.";
+            }
+
+            if (File.Exists(parent))
+            {
+                return $"cannot be created because '{parent}' is a file.";
+            }
+
+            probe = parent;
+        }
+
+        try
+        {
+            var test = Path.Combine(probe, $".backfill-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            using (File.Create(test, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return probe == full
+                ? "is not writable by this user. Fix its permissions (chmod u+w) or choose another directory."
+                : $"cannot be created: '{probe}' is not writable by this user. Fix its permissions or choose another directory.";
+        }
+    }
+
+    private static void CheckPath(string key, string text)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal) || text.Any(char.IsControl))
+        {
+            throw new InvalidInputException($"{key}: the path contains control characters. Type a plain path.");
+        }
+    }
+}

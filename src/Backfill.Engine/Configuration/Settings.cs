@@ -1,0 +1,88 @@
+namespace Backfill.Engine.Configuration;
+
+/// <summary>The keys Backfill knows. Unknown keys are refused with the closest known name.</summary>
+public static class Settings
+{
+    public const string ThetaBaseUrl = "thetadata.baseUrl";
+    public const string ThetaApiVersion = "thetadata.apiVersion";
+    public const string ThetaMaxConcurrentRequests = "thetadata.maxConcurrentRequests";
+    public const string ThetaRequestTimeoutSeconds = "thetadata.requestTimeoutSeconds";
+    public const string StartDate = "processing.startDate";
+    public const string OutputDirectory = "processing.outputDirectory";
+    public const string TempDirectory = "processing.tempDirectory";
+    public const string MaxConcurrentDates = "processing.maxConcurrentDates";
+    public const string IntervalMs = "processing.intervalMs";
+    public const string MaxDte = "processing.maxDte";
+    public const string RetryLimit = "processing.retryLimit";
+    public const string DatabasePath = "database.path";
+
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        new(ThetaBaseUrl, SettingKind.HttpUrl, "http://127.0.0.1:25510",
+            "Base URL of the local Theta Terminal (v2 listens on 25510, v3 on 25503).", "http://127.0.0.1:25510"),
+        new(ThetaApiVersion, SettingKind.Choice, "v2",
+            "Theta Terminal API version.", "v3", Choices: ["v2", "v3"]),
+        new(ThetaMaxConcurrentRequests, SettingKind.PositiveInt, "4",
+            "Requests in flight at once across all dates; match the terminal's HTTP_CONCURRENCY and your tier.", "4", Max: 64),
+        new(ThetaRequestTimeoutSeconds, SettingKind.PositiveInt, "300",
+            "Seconds one request may take before it is abandoned and retried.", "300", Max: 3600),
+        new(StartDate, SettingKind.Date, null,
+            "First trading date to backfill; required before processing.", "2020-01-02"),
+        new(OutputDirectory, SettingKind.WritableDirectory, "./data/parquet",
+            "Where verified Parquet files are published.", "/data/backfill/parquet"),
+        new(TempDirectory, SettingKind.WritableDirectory, "./data/temp",
+            "Where staging NDJSON and in-progress files live; best on the same disk as the output.", "/data/backfill/temp"),
+        new(MaxConcurrentDates, SettingKind.PositiveInt, "1",
+            "Trading dates processed at once by process-range and process-gaps.", "2", Max: 16),
+        new(IntervalMs, SettingKind.PositiveInt, "60000",
+            "Bar interval of the greeks in milliseconds (60000 = 1 minute).", "60000", Min: 1000, Max: 3_600_000),
+        new(MaxDte, SettingKind.NonNegativeInt, "0",
+            "Only expirations at most this many calendar days after the trade date (0 = all).", "45", Min: 0, Max: 36_500),
+        new(RetryLimit, SettingKind.PositiveInt, "5",
+            "Attempts a date may take before retry needs --force.", "5", Max: 1000),
+        new(DatabasePath, SettingKind.FilePath, "./data/backfill.db",
+            "The ledger's SQLite file. Chooses the ledger, so set it with --db or BACKFILL_DATABASE_PATH.",
+            "./data/backfill.db", Bootstrap: true),
+    ];
+
+    private static readonly Dictionary<string, SettingDefinition> ByKey =
+        All.ToDictionary(d => d.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Finds a key (case-insensitive), or throws a message naming the closest known key.</summary>
+    public static SettingDefinition Get(string key)
+    {
+        if (ByKey.TryGetValue(key?.Trim() ?? string.Empty, out var definition))
+        {
+            return definition;
+        }
+
+        var printable = Backfill.Core.Time.DateInput.Printable(key ?? string.Empty);
+        var closest = All.MinBy(d => Distance(d.Key.ToUpperInvariant(), (key ?? string.Empty).ToUpperInvariant()))!;
+        throw new Backfill.Core.Errors.InvalidInputException(
+            $"Unknown configuration key '{printable}'. Did you mean '{closest.Key}'? Run 'backfill config get' to list every key.");
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}
