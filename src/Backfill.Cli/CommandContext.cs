@@ -1,0 +1,151 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
+using Backfill.Core.Time;
+using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets;
+using Backfill.Ledger;
+using Backfill.Ledger.Sqlite;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace Backfill.Cli;
+
+/// <summary>Everything a command needs for one invocation: parsed options, output, settings, the ledger.</summary>
+internal sealed class CommandContext
+{
+    public CommandContext(ParseResult parse, CliEnvironment environment)
+    {
+        Parse = parse;
+        Environment = environment;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(environment.Out),
+            Ansi = environment.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = environment.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = environment.IsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!environment.IsTerminal)
+        {
+            Console.Profile.Width = 160;
+        }
+    }
+
+    public ParseResult Parse { get; }
+
+    public CliEnvironment Environment { get; }
+
+    public IAnsiConsole Console { get; }
+
+    public TextWriter Out => Environment.Out;
+
+    public TextWriter Error => Environment.Error;
+
+    public OutputFormat Format => Parse.GetValue(GlobalOptions.Format);
+
+    public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
+
+    public DatasetInfo Dataset => DatasetCatalog.Get(Parse.GetValue(GlobalOptions.Dataset));
+
+    /// <summary>Today in the dataset's exchange time zone.</summary>
+    public DateOnly Today
+    {
+        get
+        {
+            var local = TimeZoneInfo.ConvertTime(Environment.Time.GetUtcNow(), Dataset.Calendar.TimeZone);
+            return DateOnly.FromDateTime(local.DateTime);
+        }
+    }
+
+    public SettingsResolver Resolver => new(Flags(), Environment.Variables);
+
+    public void Render(ResultTable table) => Renderer.Write(table, Format, Console, Out);
+
+    /// <summary>A line for people (omitted in JSON/CSV output so machine output stays parseable).</summary>
+    public void Say(string text)
+    {
+        if (Format == OutputFormat.Table)
+        {
+            Console.WriteLine(text);
+        }
+    }
+
+    public void Warn(string text) => Error.WriteLine($"warning: {text}");
+
+    /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_PATH or the default.</summary>
+    public async Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken)
+    {
+        var setting = Resolver.ResolveBootstrap(Settings.DatabasePath);
+        if (setting.Problem is not null)
+        {
+            throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
+        }
+
+        var ledger = new SqliteLedger(setting.Value!, Environment.Time);
+        try
+        {
+            await ledger.MigrateAsync(cancellationToken);
+            return ledger;
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            await ledger.DisposeAsync();
+            throw new EnvironmentProblemException(
+                $"Cannot open the ledger {ledger.FullPath}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
+        }
+    }
+
+    /// <summary>Validated settings for processing commands.</summary>
+    public Task<EffectiveSettings> LoadSettingsAsync(ILedger ledger, CancellationToken cancellationToken) =>
+        Resolver.LoadAsync(ledger, cancellationToken);
+
+    /// <summary>Reads --from/--to/--last into a range (any end may stay open).</summary>
+    public (DateOnly? From, DateOnly? To) ReadRange(Option<string?> from, Option<string?> to, Option<string?> last)
+    {
+        var lastText = Parse.GetValue(last);
+        var fromText = Parse.GetValue(from);
+        var toText = Parse.GetValue(to);
+        if (lastText is not null)
+        {
+            if (fromText is not null || toText is not null)
+            {
+                throw new InvalidInputException("--last cannot be combined with --from or --to. Use one or the other.");
+            }
+
+            var (f, t) = DateInput.ParseLast(lastText, Today);
+            return (f, t);
+        }
+
+        DateOnly? fromDate = fromText is null ? null : DateInput.ParseDate(fromText, "--from", Today);
+        DateOnly? toDate = toText is null ? null : DateInput.ParseDate(toText, "--to", Today);
+        if (fromDate is { } a && toDate is { } b)
+        {
+            DateInput.EnsureOrdered(a, b);
+        }
+
+        return (fromDate, toDate);
+    }
+
+    private Dictionary<string, string> Flags()
+    {
+        var flags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in Parse.GetValue(GlobalOptions.Set) ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new InvalidInputException($"--set: '{DateInput.Printable(pair)}' is not key=value. Example: --set thetadata.maxConcurrentRequests=2");
+            }
+
+            var definition = Settings.Get(pair[..eq]);
+            flags[definition.Key] = pair[(eq + 1)..];
+        }
+
+        if (Parse.GetValue(GlobalOptions.Database) is { } db)
+        {
+            flags[Settings.DatabasePath] = db;
+        }
+
+        return flags;
+    }
+}

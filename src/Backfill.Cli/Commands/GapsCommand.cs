@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
+using Backfill.Engine.Gaps;
+using Backfill.Ledger;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>gaps</c>: trading sessions without verified output, by category and priority.</summary>
+internal static class GapsCommand
+{
+    public static Command Build(CliEnvironment environment)
+    {
+        var range = new RangeOptions();
+        var limit = new Option<int?>("--limit") { Description = "Show at most this many gaps (highest priority first)." };
+        var command = new Command("gaps", "List trading sessions that have no verified output: never attempted, failed, interrupted or missing.");
+        range.AddTo(command);
+        command.Options.Add(limit);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var watch = Stopwatch.StartNew();
+            var report = await AnalyzeAsync(context, ledger, range.Read(context), ct);
+            watch.Stop();
+            var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(Math.Max(0, n)) : report.Gaps;
+            var table = new ResultTable($"Gaps in {report.Dataset} ({report.Calendar}) {report.From:yyyy-MM-dd} .. {report.To:yyyy-MM-dd}",
+                "date", "category", "attempts", "priority", "progress", "last_error");
+            foreach (var gap in shown)
+            {
+                table.Add(gap.Date, Name(gap.Category), gap.Attempts, gap.Priority,
+                    gap.SubUnitsTotal is { } total ? $"{gap.SubUnitsDone}/{total}" : null,
+                    gap.LastErrorType is null ? null : $"{gap.LastErrorType}: {gap.LastErrorMessage}");
+            }
+
+            table.Notes.Add(
+                $"{report.Sessions} sessions, {report.Succeeded} done, {report.Gaps.Count} gaps " +
+                $"({report.Count(GapCategory.NeverAttempted)} never attempted, {report.Count(GapCategory.Failed)} failed, " +
+                $"{report.Count(GapCategory.FailedPermanent)} failed permanently, {report.Count(GapCategory.Interrupted)} interrupted, " +
+                $"{report.Count(GapCategory.MissingOutput)} missing files), {report.InProgress} in progress; analysed in {watch.Elapsed.TotalMilliseconds:F1} ms.");
+            context.Render(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static string Name(GapCategory category) => category switch
+    {
+        GapCategory.NeverAttempted => "never-attempted",
+        GapCategory.Failed => "failed",
+        GapCategory.FailedPermanent => "failed-permanent",
+        GapCategory.Interrupted => "interrupted",
+        GapCategory.MissingOutput => "missing-output",
+        _ => category.ToString(),
+    };
+
+    /// <summary>Runs gap analysis over the range asked for, defaulting to start date .. latest complete session.</summary>
+    public static async Task<GapReport> AnalyzeAsync(CommandContext context, ILedger ledger, (DateOnly? From, DateOnly? To) range, CancellationToken ct)
+    {
+        var settings = await context.LoadSettingsAsync(ledger, ct);
+        var dataset = context.Dataset;
+        var calendar = dataset.Calendar;
+        var now = context.Environment.Time.GetUtcNow();
+        var latest = GapAnalyzer.LatestCompleteSession(calendar, now);
+        var from = range.From ?? settings.StartDate ?? throw new InvalidInputException(
+            "No start date: pass --from YYYY-MM-DD, or set one with: backfill config set processing.startDate 2020-01-02");
+        var to = range.To ?? latest;
+        if (to > latest)
+        {
+            to = latest;
+        }
+
+        if (from < calendar.FirstDate || from > calendar.LastDate)
+        {
+            throw new InvalidInputException(
+                $"--from {from:yyyy-MM-dd} is outside the {calendar.Name} calendar ({calendar.FirstDate:yyyy-MM-dd} .. {calendar.LastDate:yyyy-MM-dd}).");
+        }
+
+        if (from > to)
+        {
+            throw new InvalidInputException(
+                $"The range starts {from:yyyy-MM-dd}, after the latest complete session {to:yyyy-MM-dd}: there is nothing to check yet.");
+        }
+
+        var units = await ledger.ListUnitsAsync(dataset.Name, from, to, null, ct);
+        return GapAnalyzer.Analyze(dataset.Name, calendar, from, to, units, settings.RetryLimit, now,
+            unit => unit.FilePath is { } path && File.Exists(path));
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+
+namespace Backfill.Cli;
+
+/// <summary>Options every command accepts.</summary>
+internal static class GlobalOptions
+{
+    public static Option<string> Dataset { get; } = new("--dataset", "-d")
+    {
+        Description = "Dataset to work on: spx (more to come).",
+        DefaultValueFactory = _ => "spx",
+        Recursive = true,
+    };
+
+    public static Option<string?> Database { get; } = new("--db")
+    {
+        Description = "Ledger file (overrides BACKFILL_DATABASE_PATH; default ./data/backfill.db).",
+        Recursive = true,
+    };
+
+    public static Option<OutputFormat> Format { get; } = new("--format", "-f")
+    {
+        Description = "Output format: table, json or csv.",
+        DefaultValueFactory = _ => OutputFormat.Table,
+        Recursive = true,
+    };
+
+    public static Option<string[]> Set { get; } = new("--set")
+    {
+        Description = "Override a setting for this run: --set key=value (repeatable; beats env and stored values).",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Show debug logs and stack traces.",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [Dataset, Database, Format, Set, Verbose];
+}

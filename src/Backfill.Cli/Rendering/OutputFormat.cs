@@ -1,0 +1,8 @@
+namespace Backfill.Cli.Rendering;
+
+internal enum OutputFormat
+{
+    Table,
+    Json,
+    Csv,
+}
