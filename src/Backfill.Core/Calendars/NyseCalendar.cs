@@ -8,9 +8,9 @@ namespace Backfill.Core.Calendars;
 /// (github.com/rsheftel/pandas_market_calendars), files <c>pandas_market_calendars/holidays/nyse.py</c> (holiday and
 /// early-close rules and the ad-hoc date lists) and <c>pandas_market_calendars/calendars/nyse.py</c> (which rule maps
 /// to which close/open time), which itself cites the NYSE closings history
-/// (Stocks.NYSE-Closings.pdf attached to that repository) and nyse.com. The rule set matches the XNYS calendar of the
-/// public <c>exchange_calendars</c> project (github.com/gerrymanoim/exchange_calendars, exchange_calendar_xnys.py and
-/// xnys_holidays.py) for the regular rules. No code was copied; see README.md in this folder for the rule table.</para>
+/// (Stocks.NYSE-Closings.pdf attached to that repository) and nyse.com. The equivalent files of the public
+/// <c>exchange_calendars</c> project (exchange_calendars/xnys_holidays.py, exchange_calendar_xnys.py) could not be
+/// read when this was written, so they were not cross-checked. No code was copied; see README.md in this folder.</para>
 /// <para>Future years (up to 2035) follow the standing rules; ad-hoc closures such as days of mourning cannot be
 /// predicted and must be added here when announced.</para>
 /// </remarks>

@@ -262,6 +262,7 @@ public sealed class NyseCalendarTests
     [InlineData(2023, 250)]
     [InlineData(2024, 252)]
     [InlineData(2025, 250)]
+    [InlineData(2026, 251)]
     public void Session_counts_per_year_match_the_reference(int year, int sessions)
     {
         var from = new DateOnly(year, 1, 1);
@@ -310,6 +311,35 @@ public sealed class NyseCalendarTests
                 D("2001-12-25"),
             ],
             _nyse.HolidaysIn(2001).Select(h => h.Date));
+    }
+
+    [Fact]
+    public void Holidays_of_2026_follow_the_standing_rules()
+    {
+        Assert.Equal(
+            [
+                (D("2026-01-01"), "New Year's Day"),
+                (D("2026-01-19"), "Martin Luther King Jr. Day"),
+                (D("2026-02-16"), "Washington's Birthday"),
+                (D("2026-04-03"), "Good Friday"),
+                (D("2026-05-25"), "Memorial Day"),
+                (D("2026-06-19"), "Juneteenth"),
+                (D("2026-07-03"), "Independence Day (observed)"),
+                (D("2026-09-07"), "Labor Day"),
+                (D("2026-11-26"), "Thanksgiving Day"),
+                (D("2026-12-25"), "Christmas Day"),
+            ],
+            _nyse.HolidaysIn(2026));
+        var early = _nyse.SessionsBetween(D("2026-01-01"), D("2026-12-31")).Where(_nyse.IsEarlyClose).ToArray();
+        Assert.Equal([D("2026-11-27"), D("2026-12-24")], early);
+    }
+
+    [Fact]
+    public void Sessions_between_returns_a_copy_the_caller_may_change()
+    {
+        var first = (DateOnly[])_nyse.SessionsBetween(D("2024-01-01"), D("2024-01-31"));
+        first[0] = DateOnly.MinValue;
+        Assert.Equal(D("2024-01-02"), _nyse.SessionsBetween(D("2024-01-01"), D("2024-01-31"))[0]);
     }
 
     [Theory]
