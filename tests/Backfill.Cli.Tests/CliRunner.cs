@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Backfill.Cli.Tests;
+
+/// <summary>Runs the real command tree in-process against a fresh ledger folder, capturing output.</summary>
+internal sealed class CliRunner : IDisposable
+{
+    public CliRunner(DateTimeOffset? now = null)
+    {
+        Folder = Directory.CreateTempSubdirectory("backfill-cli-").FullName;
+        Clock = new FixedClock(now ?? new DateTimeOffset(2024, 12, 31, 23, 0, 0, TimeSpan.Zero));
+    }
+
+    public string Folder { get; }
+
+    public string Db => Path.Combine(Folder, "backfill.db");
+
+    public FixedClock Clock { get; }
+
+    public Dictionary<string, string> Env { get; } = new(StringComparer.Ordinal);
+
+    public async Task<CliResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+
+    public async Task<CliResult> RunWithInputAsync(string? input, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = new CliEnvironment(output, error, new StringReader(input ?? string.Empty), Env, Clock,
+            IsTerminal: false, InputIsInteractive: input is not null);
+        var all = args.Contains("--db") ? args : [.. args, "--db", Db];
+        var code = await CliApp.RunAsync(all, environment, TestContext.Current.CancellationToken);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Runs the built <c>backfill</c> program as a separate process.</summary>
+    public static async Task<CliResult> RunProcessAsync(IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "backfill.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
+
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public JsonElement Json() => JsonDocument.Parse(Out).RootElement;
+
+    public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
+}
+
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

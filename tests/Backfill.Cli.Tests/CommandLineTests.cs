@@ -1,0 +1,58 @@
+namespace Backfill.Cli.Tests;
+
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData("nosuchcommand")]
+    [InlineData("gaps", "--bogus")]
+    [InlineData("gaps", "--format", "xml")]
+    public async Task Usage_errors_exit_2(params string[] args)
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("nope", "is not a dataset")]
+    [InlineData("fop", "planned but not available")]
+    public async Task Unknown_or_unshipped_datasets_exit_2(string dataset, string message)
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("status", "--dataset", dataset);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unusable_ledger_path_is_an_environment_error()
+    {
+        using var cli = new CliRunner();
+        var blocker = Path.Combine(cli.Folder, "file");
+        await File.WriteAllTextAsync(blocker, "x", TestContext.Current.CancellationToken);
+        var result = await cli.RunAsync("status", "--db", Path.Combine(blocker, "sub", "b.db"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("Cannot open the ledger", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_lists_every_command()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("--help");
+        Assert.Equal(0, result.ExitCode);
+        foreach (var command in new[] { "config", "gaps", "list", "status", "demo" })
+        {
+            Assert.Contains(command, result.Out, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_runs_in_a_temporary_folder()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("demo");
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+}
