@@ -183,7 +183,7 @@ public sealed class SqliteLedgerTests
     {
         await using var t = await TempLedger.CreateAsync();
         await using var a = t.OpenSecond();
-        await using var b = new SqliteLedger(t.Path);
+        await using var b = new SqliteLedger(t.Path, t.Clock);
         var dates = Enumerable.Range(0, 60).Select(i => new DateOnly(2023, 1, 1).AddDays(i)).ToList();
         var claimedBy = new System.Collections.Concurrent.ConcurrentDictionary<DateOnly, string>();
         async Task Work(SqliteLedger ledger, string owner)
