@@ -56,3 +56,29 @@ public sealed class CommandLineTests
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 }
+
+public sealed class CalendarCommandTests
+{
+    [Fact]
+    public async Task Calendar_lists_closures_with_reasons_and_early_closes()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("calendar", "--from", "2024-11-27", "--to", "2024-12-02", "--all-days", "--format", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = result.Json().EnumerateArray().ToDictionary(e => e.GetProperty("date").GetString()!);
+        Assert.False(rows["2024-11-28"].GetProperty("session").GetBoolean());
+        Assert.Contains("Thanksgiving", rows["2024-11-28"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("13:00", rows["2024-11-29"].GetProperty("close").GetString());
+        Assert.True(rows["2024-11-29"].GetProperty("early_close").GetBoolean());
+        Assert.Equal("16:00", rows["2024-12-02"].GetProperty("close").GetString());
+    }
+
+    [Fact]
+    public async Task Calendar_outside_its_range_exits_2()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("calendar", "--from", "1980-01-01", "--to", "1980-02-01");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("covers 1990-01-01", result.Error, StringComparison.Ordinal);
+    }
+}
