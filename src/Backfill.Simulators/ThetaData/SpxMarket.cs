@@ -1,0 +1,363 @@
+using System.Collections.Concurrent;
+
+namespace Backfill.Simulators.ThetaData;
+
+/// <summary>One generated greeks tick, before it is written in a wire format.</summary>
+internal struct SimTick
+{
+    public int MsOfDay;
+    public double Bid;
+    public double Ask;
+    public double Delta;
+    public double Theta;
+    public double Vega;
+    public double Rho;
+    public double Epsilon;
+    public double Lambda;
+    public double ImpliedVol;
+    public double IvError;
+    public double UnderlyingPrice;
+}
+
+internal readonly record struct SimContract(string Root, DateOnly Expiration, int StrikeMilli, char Right);
+
+/// <summary>
+/// A deterministic SPX options market: spot path, listed expirations (SPX AM monthlies, SPXW PM weeklies and
+/// dailies), strikes on the exchange grid, and quotes with greeks from Black-Scholes on a skewed smile.
+/// Everything is a pure function of the seed and the date; nothing is stored but small caches.
+/// </summary>
+internal sealed class SpxMarket
+{
+    /// <summary>09:30:00.000 ET.</summary>
+    public const int OpenMs = 34_200_000;
+
+    /// <summary>16:00:00.000 ET. Interval rows run from open to close inclusive: 391 one-minute points.</summary>
+    public const int CloseMs = 57_600_000;
+
+    public const int MinutesPerSession = 391;
+
+    private static readonly DateOnly FirstDate = new(2016, 1, 1);
+    private readonly int _seed;
+    private readonly double _scale;
+    private readonly ConcurrentDictionary<DateOnly, double[]> _paths = new();
+    private readonly ConcurrentDictionary<string, SortedDictionary<DateOnly, ExpirationInfo>> _expirations = new(StringComparer.Ordinal);
+
+    public SpxMarket(int seed, double scale)
+    {
+        _seed = seed;
+        _scale = scale;
+    }
+
+    public static IReadOnlyList<string> Roots { get; } = ["SPX", "SPXW"];
+
+    private readonly record struct ExpirationInfo(DateOnly ListedFrom, DateOnly LastTradeDate, bool AmSettled, bool Monthly);
+
+    public static bool IsKnownRoot(string root) => root is "SPX" or "SPXW";
+
+    /// <summary>Every expiration of the root from 2016 on, up to what is listed today.</summary>
+    public IReadOnlyList<DateOnly> AllExpirations(string root)
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var all = Expirations(root);
+        var list = new List<DateOnly>(all.Count);
+        foreach (var (exp, info) in all)
+        {
+            if (info.ListedFrom <= today)
+            {
+                list.Add(exp);
+            }
+        }
+
+        return list;
+    }
+
+    public bool IsTraded(string root, DateOnly expiration, DateOnly date) =>
+        SimCalendar.IsSession(date)
+        && Expirations(root).TryGetValue(expiration, out var info)
+        && date >= info.ListedFrom && date <= info.LastTradeDate;
+
+    /// <summary>Sessions on which the expiration traded (for the dates list endpoint).</summary>
+    public IReadOnlyList<DateOnly> TradedDates(string root, DateOnly expiration)
+    {
+        var result = new List<DateOnly>();
+        if (!Expirations(root).TryGetValue(expiration, out var info))
+        {
+            return result;
+        }
+
+        var last = info.LastTradeDate;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        if (last > today)
+        {
+            last = today;
+        }
+
+        for (var d = info.ListedFrom < FirstDate ? FirstDate : info.ListedFrom; d <= last; d = d.AddDays(1))
+        {
+            if (SimCalendar.IsSession(d))
+            {
+                result.Add(d);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Contracts traded on <paramref name="date"/>: strikes ascending, call before put.</summary>
+    public List<SimContract> Contracts(string root, DateOnly expiration, DateOnly date)
+    {
+        var strikes = Strikes(root, expiration, date);
+        var list = new List<SimContract>(strikes.Count * 2);
+        foreach (var k in strikes)
+        {
+            list.Add(new SimContract(root, expiration, k, 'C'));
+            list.Add(new SimContract(root, expiration, k, 'P'));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Strikes (1/10 cent) on the real SPX grid: 5 points near the money, then 25, 50 and 100 further out, the
+    /// range widening with time to expiry (more room on the put side). Scale below 1 keeps the strikes nearest
+    /// the money.
+    /// </summary>
+    public List<int> Strikes(string root, DateOnly expiration, DateOnly date)
+    {
+        var result = new List<int>();
+        if (!IsTraded(root, expiration, date))
+        {
+            return result;
+        }
+
+        var info = Expirations(root)[expiration];
+        var s = SpotPath(date)[0];
+        var v = AtmVol(date);
+        var years = Math.Max((expiration.DayNumber - date.DayNumber) / 365.0, 2 / 365.0);
+        var sd = s * v * Math.Sqrt(years);
+        var widen = info.Monthly ? 1.3 : 1.0;
+        var near = Math.Clamp(1.5 * sd, 0.01 * s, 0.05 * s) * widen;
+        double Band(double sds, double min, double max) => Math.Clamp(sds * sd, min * s, max * s) * widen;
+        var down25 = Band(3.5, 0.03, 0.3);
+        var up25 = Band(2.5, 0.02, 0.2);
+        var down50 = Band(5, 0.05, 0.5);
+        var up50 = Band(3.5, 0.03, 0.3);
+        var down100 = Math.Min(Band(8, 0.15, 0.8), 0.85 * s);
+        var up100 = Band(5, 0.08, 0.6);
+        var lo = (int)Math.Ceiling((s - down100) / 5) * 5;
+        var hi = (int)Math.Floor((s + up100) / 5) * 5;
+        for (var k = Math.Max(lo, 5); k <= hi; k += 5)
+        {
+            var dist = k - s;
+            var spacing = Math.Abs(dist) <= near ? 5
+                : (dist < 0 ? -dist <= down25 : dist <= up25) ? 25
+                : (dist < 0 ? -dist <= down50 : dist <= up50) ? 50
+                : 100;
+            if (k % spacing == 0)
+            {
+                result.Add(k * 1000);
+            }
+        }
+
+        if (_scale < 1.0 && result.Count > 4)
+        {
+            var keep = Math.Max(4, (int)Math.Round(result.Count * _scale));
+            var atm = (int)Math.Round(s) * 1000;
+            var nearest = result.OrderBy(k => Math.Abs(k - atm)).ThenBy(k => k).Take(keep).ToList();
+            nearest.Sort();
+            return nearest;
+        }
+
+        return result;
+    }
+
+    /// <summary>Spot at each minute 09:30..16:00 (391 points).</summary>
+    public double[] SpotPath(DateOnly date) => _paths.GetOrAdd(date, BuildPath);
+
+    /// <summary>At-the-money implied volatility of the day: a yearly regime with seeded daily noise.</summary>
+    public double AtmVol(DateOnly date)
+    {
+        double regime = date.Year switch
+        {
+            <= 2016 => 0.14,
+            2017 => 0.11,
+            2018 => 0.16,
+            2019 => 0.14,
+            2020 => 0.28,
+            2021 => 0.17,
+            2022 => 0.25,
+            2023 => 0.15,
+            2024 => 0.13,
+            _ => 0.17,
+        };
+        var rng = new SimRandom(SimRandom.Hash(_seed, date.DayNumber, 11));
+        return regime * Math.Exp(0.15 * rng.NextNormal());
+    }
+
+    public static double Rate(DateOnly date) => date.Year switch
+    {
+        <= 2016 => 0.005,
+        2017 => 0.01,
+        2018 or 2019 => 0.02,
+        2020 => 0.005,
+        2021 => 0.001,
+        2022 => 0.02,
+        2023 => 0.05,
+        2024 => 0.053,
+        _ => 0.043,
+    };
+
+    public const double DividendYield = 0.014;
+
+    /// <summary>Fills one tick of <paramref name="contract"/> at interval point <paramref name="msOfDay"/>.</summary>
+    public void Tick(in SimContract contract, DateOnly date, int msOfDay, double spot, double atmVol, ref SimTick tick)
+    {
+        var info = Expirations(contract.Root)[contract.Expiration];
+        var expiryMinutes = (contract.Expiration.DayNumber - date.DayNumber) * 1440.0
+            + ((info.AmSettled ? OpenMs : CloseMs) - msOfDay) / 60_000.0;
+        var t = Math.Max(expiryMinutes, 1.0) / (365.0 * 1440.0);
+        var r = Rate(date);
+        var q = DividendYield;
+        var k = contract.StrikeMilli / 1000.0;
+        var forward = spot * Math.Exp((r - q) * t);
+        var atm = atmVol * (1 + (0.1 * (1 - Math.Exp(-4 * t))));
+        var x = Math.Log(k / forward) / (atm * Math.Sqrt(Math.Max(t, 1.0 / 365)));
+        var sigma = Math.Clamp(atm * (1 - (0.12 * x) + (0.02 * x * x)), Math.Max(0.4 * atm, 0.05), 4 * atm);
+        var call = contract.Right == 'C';
+        var bs = BlackScholes.Evaluate(call, spot, k, t, r, q, sigma);
+        var theo = Math.Max(bs.Price, 0);
+        var tickSize = theo >= 3 ? 0.10 : 0.05;
+        var half = Math.Clamp((0.01 * theo) + 0.05, tickSize, 5.0);
+        var bid = Math.Max(0, Math.Floor((theo - half) / tickSize) * tickSize);
+        var ask = Math.Max(tickSize, Math.Ceiling((theo + half) / tickSize) * tickSize);
+        var mid = (bid + ask) / 2;
+        tick.MsOfDay = msOfDay;
+        tick.Bid = Math.Round(bid, 2);
+        tick.Ask = Math.Round(ask, 2);
+        tick.Delta = Math.Round(bs.Delta, 4);
+        tick.Theta = Math.Round(bs.Theta / 365, 4);
+        tick.Vega = Math.Round(bs.Vega / 100, 4);
+        tick.Rho = Math.Round(bs.Rho / 100, 4);
+        tick.Epsilon = Math.Round(bs.Epsilon / 100, 4);
+        tick.Lambda = Math.Round(bs.Delta * spot / Math.Max(mid, 0.025), 4);
+        tick.ImpliedVol = Math.Round(sigma, 4);
+        tick.IvError = Math.Round(Math.Min(Math.Abs(theo - mid) / Math.Max(mid, 0.05), 1.0) * 0.01, 4);
+        tick.UnderlyingPrice = Math.Round(spot, 2);
+    }
+
+    private double[] BuildPath(DateOnly date)
+    {
+        var open = Anchor(date);
+        var smooth = 0.0;
+        var phases = new SimRandom(SimRandom.Hash(_seed, 3));
+        for (var i = 1; i <= 4; i++)
+        {
+            var period = 40.0 * i * i;
+            smooth += 0.02 / i * Math.Sin((2 * Math.PI * date.DayNumber / period) + (2 * Math.PI * phases.NextDouble()));
+        }
+
+        var rng = new SimRandom(SimRandom.Hash(_seed, date.DayNumber, 5));
+        open *= Math.Exp(smooth + (0.006 * rng.NextNormal()));
+        var perMinute = AtmVol(date) / Math.Sqrt(252.0 * 390.0);
+        var path = new double[MinutesPerSession];
+        path[0] = open;
+        for (var i = 1; i < path.Length; i++)
+        {
+            path[i] = path[i - 1] * Math.Exp(perMinute * rng.NextNormal());
+        }
+
+        return path;
+    }
+
+    /// <summary>Yearly levels roughly anchored to history, interpolated day by day.</summary>
+    private static double Anchor(DateOnly date)
+    {
+        static double Level(int year) => year switch
+        {
+            <= 2016 => 2000,
+            2017 => 2300,
+            2018 => 2700,
+            2019 => 2800,
+            2020 => 3200,
+            2021 => 3900,
+            2022 => 4700,
+            2023 => 4700,
+            2024 => 5500,
+            2025 => 6000,
+            _ => 6000 * Math.Pow(1.07, year - 2025),
+        };
+        var fraction = (date.DayOfYear - 1) / 365.0;
+        return Level(date.Year) + ((Level(date.Year + 1) - Level(date.Year)) * fraction);
+    }
+
+    private SortedDictionary<DateOnly, ExpirationInfo> Expirations(string root) =>
+        _expirations.GetOrAdd(root, BuildExpirations);
+
+    private SortedDictionary<DateOnly, ExpirationInfo> BuildExpirations(string root)
+    {
+        var result = new SortedDictionary<DateOnly, ExpirationInfo>();
+        var end = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(4);
+        var rootKey = (long)SimRandom.HashString(root);
+        void Add(DateOnly exp, int listDaysAhead, bool am, bool monthly)
+        {
+            if (result.ContainsKey(exp))
+            {
+                return;
+            }
+
+            if (_scale < 1.0 && !(SimRandom.Fraction(SimRandom.Hash(_seed, rootKey, exp.DayNumber)) < Math.Max(_scale, 0.05)))
+            {
+                return;
+            }
+
+            var last = am ? SimCalendar.PreviousSession(exp) : exp;
+            result[exp] = new ExpirationInfo(exp.AddDays(-listDaysAhead), last, am, monthly);
+        }
+
+        for (var month = new DateOnly(2016, 1, 1); month <= end; month = month.AddMonths(1))
+        {
+            var third = SimCalendar.SessionOnOrBefore(SimCalendar.NthWeekday(month.Year, month.Month, DayOfWeek.Friday, 3));
+            var leaps = month.Month is 6 or 12 ? 3 * 365 : 366;
+            if (root == "SPX")
+            {
+                // AM-settled: the exercise value comes from Friday's opening prints; the last trading day is the day before.
+                Add(third, leaps, am: true, monthly: true);
+            }
+            else
+            {
+                Add(third, month.Month == 12 ? 3 * 365 : 366, am: false, monthly: true);
+            }
+        }
+
+        if (root == "SPX")
+        {
+            return result;
+        }
+
+        for (var d = new DateOnly(2016, 1, 4); d <= end; d = d.AddDays(1))
+        {
+            var quarterEnd = d.Month % 3 == 0 && d.AddDays(1).Month != d.Month;
+            if (quarterEnd)
+            {
+                Add(SimCalendar.SessionOnOrBefore(d), 366, am: false, monthly: false);
+            }
+
+            switch (d.DayOfWeek)
+            {
+                case DayOfWeek.Friday:
+                    Add(SimCalendar.SessionOnOrBefore(d), 8 * 7, am: false, monthly: false);
+                    break;
+                case DayOfWeek.Wednesday when d >= new DateOnly(2016, 2, 24) && SimCalendar.IsSession(d):
+                case DayOfWeek.Monday when d >= new DateOnly(2016, 8, 15) && SimCalendar.IsSession(d):
+                case DayOfWeek.Tuesday when d >= new DateOnly(2022, 4, 19) && SimCalendar.IsSession(d):
+                case DayOfWeek.Thursday when d >= new DateOnly(2022, 5, 12) && SimCalendar.IsSession(d):
+                    Add(d, 6 * 7, am: false, monthly: false);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return result;
+    }
+}

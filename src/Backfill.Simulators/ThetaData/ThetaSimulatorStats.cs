@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+
+namespace Backfill.Simulators.ThetaData;
+
+/// <summary>What the simulator served: requests per path, faults per kind, rows, and the peak of concurrent requests.</summary>
+public sealed class ThetaSimulatorStats
+{
+    private readonly ConcurrentDictionary<string, long> _requestsPerPath = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ThetaFaultKind, long> _faultsPerKind = new();
+    private long _rowsServed;
+    private int _inFlight;
+    private int _peakInFlight;
+
+    public IReadOnlyDictionary<string, long> RequestsPerPath => _requestsPerPath;
+
+    public IReadOnlyDictionary<ThetaFaultKind, long> FaultsPerKind => _faultsPerKind;
+
+    public long RowsServed => Interlocked.Read(ref _rowsServed);
+
+    public long TotalRequests => _requestsPerPath.Values.Sum();
+
+    public int PeakConcurrentRequests => Volatile.Read(ref _peakInFlight);
+
+    public long Requests(string path) => _requestsPerPath.TryGetValue(path, out var n) ? n : 0;
+
+    public long Faults(ThetaFaultKind kind) => _faultsPerKind.TryGetValue(kind, out var n) ? n : 0;
+
+    internal void CountRequest(string path) => _requestsPerPath.AddOrUpdate(path, 1, (_, n) => n + 1);
+
+    internal void CountFault(ThetaFaultKind kind) => _faultsPerKind.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
+    internal void AddRows(long rows) => Interlocked.Add(ref _rowsServed, rows);
+
+    internal void Enter()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        var peak = Volatile.Read(ref _peakInFlight);
+        while (now > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, now, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+
+    internal void Exit() => Interlocked.Decrement(ref _inFlight);
+}

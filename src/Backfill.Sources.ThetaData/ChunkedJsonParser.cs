@@ -1,0 +1,204 @@
+using System.Buffers;
+using System.Text.Json;
+using Backfill.Core.Datasets;
+using Backfill.Core.Errors;
+
+namespace Backfill.Sources.ThetaData;
+
+/// <summary>
+/// Streams a JSON body through <see cref="Utf8JsonReader"/> over a pooled buffer refilled from the response
+/// stream. Subclasses parse whole units (a header, a contract, a row); a unit cut by the buffer end is rolled
+/// back to its start and parsed again once more bytes arrived. Memory stays at one buffer whatever the size.
+/// </summary>
+internal abstract class ChunkedJsonParser : IDisposable
+{
+    private const int InitialBuffer = 64 * 1024;
+    private const int MaxBuffer = 16 * 1024 * 1024;
+    private readonly Stream _stream;
+    private readonly TimeSpan _readTimeout;
+    private readonly OptionSourceStats _stats;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+    private bool _sawContent;
+    private JsonReaderState _state;
+
+    protected ChunkedJsonParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats)
+    {
+        _stream = stream;
+        What = what;
+        _readTimeout = readTimeout;
+        _stats = stats;
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        _state = new JsonReaderState(new JsonReaderOptions { AllowTrailingCommas = false });
+    }
+
+    /// <summary>The request, for messages.</summary>
+    protected string What { get; }
+
+    public long BytesRead { get; private set; }
+
+    /// <summary>The document's closing token was read.</summary>
+    protected abstract bool IsComplete { get; }
+
+    /// <summary>
+    /// Parses as many complete units as the reader holds, adding valid rows to <paramref name="rows"/>. On a unit
+    /// that is not complete, set <paramref name="reader"/> back to the copy taken before the unit and return.
+    /// </summary>
+    protected abstract void ParseUnits(ref Utf8JsonReader reader, List<OptionGreeksRow> rows);
+
+    /// <summary>Reads until at least one row is parsed or the document ends. False when nothing is left.</summary>
+    public async ValueTask<bool> ReadBatchAsync(List<OptionGreeksRow> rows, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_end > _start || _eof)
+            {
+                ParseBuffered(rows);
+                if (rows.Count > 0)
+                {
+                    return true;
+                }
+
+                if (IsComplete)
+                {
+                    return false;
+                }
+
+                if (_eof)
+                {
+                    throw ThetaErrors.Truncated(What, BytesRead);
+                }
+            }
+
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Called at the first bytes of the body: lets a subclass catch plain-text answers.</summary>
+    protected virtual void OnFirstBytes(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length && bytes[i] is (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t')
+        {
+            i++;
+        }
+
+        if (i < bytes.Length && bytes[i] is not ((byte)'{' or (byte)'['))
+        {
+            var text = System.Text.Encoding.UTF8.GetString(bytes[i..Math.Min(bytes.Length, i + 200)]);
+            if (text.Contains("no data", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new NoDataException($"ThetaData has no data for {What}: {text.Trim()}") { StatusCode = 200 };
+            }
+
+            throw ThetaErrors.Malformed(What, $"expected JSON, got '{text.Trim()}'");
+        }
+    }
+
+    private void ParseBuffered(List<OptionGreeksRow> rows)
+    {
+        var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _eof, _state);
+        try
+        {
+            ParseUnits(ref reader, rows);
+        }
+        catch (JsonException e)
+        {
+            throw _eof && e.BytePositionInLine >= 0 && _end - _start - reader.BytesConsumed < 64
+                ? ThetaErrors.Truncated(What, BytesRead)
+                : ThetaErrors.Malformed(What, e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ThetaErrors.Malformed(What, e.Message, e);
+        }
+
+        _start += (int)reader.BytesConsumed;
+        _state = reader.CurrentState;
+        if (IsComplete)
+        {
+            // Nothing but whitespace may follow the document.
+            for (var i = _start; i < _end; i++)
+            {
+                if (_buffer[i] is not ((byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t'))
+                {
+                    throw ThetaErrors.Malformed(What, "data after the end of the JSON document");
+                }
+            }
+
+            _start = _end;
+        }
+    }
+
+    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // One unit is larger than the buffer: grow, within reason.
+            if (_buffer.Length >= MaxBuffer)
+            {
+                throw ThetaErrors.Malformed(What, $"a single JSON element is larger than {MaxBuffer} bytes");
+            }
+
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+
+        int read;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_readTimeout);
+        try
+        {
+            read = await _stream.ReadAsync(_buffer.AsMemory(_end), timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ConnectionFailedException($"The response to {What} stalled: no bytes for {_readTimeout.TotalSeconds:0.#} s after {BytesRead} bytes.", e);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException)
+        {
+            throw ThetaErrors.BodyFailed(e, What, BytesRead);
+        }
+
+        if (read == 0)
+        {
+            _eof = true;
+            if (!_sawContent)
+            {
+                throw ThetaErrors.Malformed(What, "the body is empty");
+            }
+
+            return;
+        }
+
+        if (!_sawContent)
+        {
+            _sawContent = true;
+            OnFirstBytes(_buffer.AsSpan(_end, read));
+        }
+
+        _end += read;
+        BytesRead += read;
+        _stats.AddBytes(read);
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
