@@ -20,6 +20,11 @@ internal static class CliApp
         root.Subcommands.Add(GapsCommand.Build(environment));
         root.Subcommands.Add(ListCommand.Build(environment));
         root.Subcommands.Add(StatusCommand.Build(environment));
+        foreach (var command in ProcessCommands.Build(environment))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(CalendarCommand.Build(environment));
         root.Subcommands.Add(DemoCommand.Build(environment));
         return root;

@@ -1,73 +1,84 @@
 using System.CommandLine;
-using Backfill.Cli.Rendering;
+using System.Globalization;
+using Backfill.Core.Errors;
+using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Gaps;
+using Backfill.Simulators.ThetaData;
 
 namespace Backfill.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: a self-contained tour in a temporary data folder, so a new user sees Backfill work without
-/// any vendor account or setup.
+/// <c>demo</c>: the main job end to end without any vendor account: starts the embedded ThetaData simulator on a
+/// free loopback port, configures a temporary data folder, processes one real-size day, and shows how to query it.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Build(CliEnvironment environment)
     {
-        var keep = new Option<bool>("--keep") { Description = "Keep the temporary data folder and print its path." };
-        var command = new Command("demo", "Run Backfill end to end in a temporary folder against the embedded simulator.") { keep };
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary data folder (the Parquet file and the ledger) and print its path." };
+        var date = new Option<string>("--date") { Description = "Trading date to process.", DefaultValueFactory = _ => "2024-06-12" };
+        var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size (about 10 M rows), 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
+        var maxDte = new Option<int>("--max-dte") { Description = "Only expirations up to N days out (0 = all).", DefaultValueFactory = _ => 0 };
+        var command = new Command("demo", "Run the main job end to end in a temporary folder against the embedded ThetaData simulator.") { keep, date, scale, maxDte };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            var day = DateInput.ParseDate(parse.GetValue(date), "--date", context.Today);
+            var size = parse.GetValue(scale);
+            if (size is <= 0 or > 1 || double.IsNaN(size))
+            {
+                throw new InvalidInputException($"--scale: {size.ToString(CultureInfo.InvariantCulture)} must be above 0 and at most 1.");
+            }
+
             var folder = Directory.CreateTempSubdirectory("backfill-demo-").FullName;
+            var db = Path.Combine(folder, "backfill.db");
+            var exit = ExitCodes.Failed;
             try
             {
-                var db = Path.Combine(folder, "backfill.db");
-                var ledger = new Backfill.Ledger.Sqlite.SqliteLedger(db, environment.Time);
-                await using (ledger)
+                await using var simulator = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = size }, 0, ct);
+                context.Say($"Simulated ThetaData terminal (API v2) listening on {simulator.BaseAddress}");
+                context.Say($"Data folder: {folder}");
+                var set = new[]
                 {
-                    await ledger.MigrateAsync(ct);
-                    var calendar = context.Dataset.Calendar;
-                    var latest = GapAnalyzer.LatestCompleteSession(calendar, environment.Time.GetUtcNow());
-                    var start = calendar.SessionsBetween(latest.AddDays(-45), latest)[0];
-                    await ledger.SetConfigAsync(SettingsResolver.GlobalScope, Settings.StartDate, start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "demo", ct);
-                    await ledger.SetConfigAsync(SettingsResolver.GlobalScope, Settings.OutputDirectory, Path.Combine(folder, "parquet"), "demo", ct);
-                    await ledger.SetConfigAsync(SettingsResolver.GlobalScope, Settings.TempDirectory, Path.Combine(folder, "temp"), "demo", ct);
-                    context.Say($"Demo ledger: {db}");
-                    var settings = await new SettingsResolver(null, environment.Variables).LoadAsync(ledger, ct);
-                    var config = new ResultTable("Demo settings", "key", "value", "source");
-                    foreach (var s in settings.All.OrderBy(s => s.Key, StringComparer.Ordinal))
-                    {
-                        config.Add(s.Key, s.Key == Settings.DatabasePath ? db : s.Value, s.Source.ToString().ToLowerInvariant());
-                    }
-
-                    context.Render(config);
-                    var units = await ledger.ListUnitsAsync(context.Dataset.Name, start, latest, null, ct);
-                    var report = GapAnalyzer.Analyze(context.Dataset.Name, calendar, start, latest, units, settings.RetryLimit, environment.Time.GetUtcNow());
-                    var gaps = new ResultTable($"Gaps {start:yyyy-MM-dd} .. {latest:yyyy-MM-dd} ({calendar.Name})", "date", "category", "priority");
-                    foreach (var gap in report.Gaps)
-                    {
-                        gaps.Add(gap.Date, GapsCommand.Name(gap.Category), gap.Priority);
-                    }
-
-                    gaps.Notes.Add($"{report.Sessions} trading sessions in range; {report.Gaps.Count} to fetch.");
-                    context.Render(gaps);
+                    $"{Settings.ThetaBaseUrl}={simulator.BaseAddress}",
+                    $"{Settings.StartDate}=2016-01-04",
+                    $"{Settings.OutputDirectory}={Path.Combine(folder, "parquet")}",
+                    $"{Settings.TempDirectory}={Path.Combine(folder, "temp")}",
+                    $"{Settings.MaxDte}={parse.GetValue(maxDte).ToString(CultureInfo.InvariantCulture)}",
+                };
+                var args = new List<string> { "process", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--db", db, "--format", context.Format.ToString().ToLowerInvariant() };
+                foreach (var s in set)
+                {
+                    args.Add("--set");
+                    args.Add(s);
                 }
 
-                if (parse.GetValue(keep))
+                exit = await CliApp.RunAsync([.. args], environment, ct);
+                if (exit == ExitCodes.Ok)
                 {
-                    context.Say($"Kept {folder}. Inspect it with: backfill --db {Path.Combine(folder, "backfill.db")} status");
+                    var file = Directory.EnumerateFiles(Path.Combine(folder, "parquet"), "*.parquet", SearchOption.AllDirectories).First();
+                    context.Say(string.Empty);
+                    context.Say($"Published {file}");
+                    context.Say("Query it with any Parquet reader, e.g. DuckDB:");
+                    context.Say($"  SELECT root, expiration, count(*) AS rows, avg(implied_vol) FROM '{file}' GROUP BY ALL ORDER BY ALL;");
+                    context.Say($"See the ledger with: backfill --db {db} list   (and: status, gaps --from {day:yyyy-MM-dd}, verify)");
                 }
-
-                return ExitCodes.Ok;
             }
             finally
             {
-                if (!parse.GetValue(keep))
+                if (parse.GetValue(keep))
+                {
+                    context.Say($"Kept {folder}.");
+                }
+                else
                 {
                     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                     Directory.Delete(folder, recursive: true);
+                    context.Say("Removed the temporary folder (use --keep to keep it).");
                 }
             }
+
+            return exit;
         });
         return command;
     }

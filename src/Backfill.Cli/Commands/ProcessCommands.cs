@@ -1,0 +1,265 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
+using Backfill.Core.Time;
+using Backfill.Engine.Gaps;
+using Backfill.Engine.Processing;
+using Backfill.Ledger.Model;
+using Backfill.Storage.Publish;
+using Backfill.Storage.Staging;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>process</c>, <c>process-range</c>, <c>process-gaps</c>, <c>retry</c> and <c>stop</c>.</summary>
+internal static class ProcessCommands
+{
+    public static IEnumerable<Command> Build(CliEnvironment environment) =>
+        [BuildProcess(environment), BuildRange(environment), BuildGaps(environment), BuildRetry(environment), BuildStop(environment)];
+
+    private static Option<int?> MaxDte() => new("--max-dte") { Description = "Only expirations at most N calendar days after the date (overrides processing.maxDte)." };
+
+    private static Func<ProcessingOptions, ProcessingOptions> WithMaxDte(ParseResult parse, Option<int?> maxDte) => o =>
+        parse.GetValue(maxDte) is { } n
+            ? n < 0 ? throw new InvalidInputException($"--max-dte: {n} must be 0 (all) or more.") : o with { MaxDte = n }
+            : o;
+
+    private static Command BuildProcess(CliEnvironment environment)
+    {
+        var date = new Argument<string>("date") { Description = "Trading date, YYYY-MM-DD." };
+        var maxDte = MaxDte();
+        var command = new Command("process", "Download, check and store one trading date.") { date, maxDte };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var day = DateInput.ParseDate(parse.GetValue(date), "date", context.Today);
+            var adjust = WithMaxDte(parse, maxDte);
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, [day], ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [day], adjust, ct);
+        });
+        return command;
+    }
+
+    private static Command BuildRange(CliEnvironment environment)
+    {
+        var from = new Argument<string>("from") { Description = "First date, YYYY-MM-DD." };
+        var to = new Argument<string>("to") { Description = "Last date, YYYY-MM-DD (inclusive)." };
+        var maxDte = MaxDte();
+        var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var start = DateInput.ParseDate(parse.GetValue(from), "from", context.Today);
+            var end = DateInput.ParseDate(parse.GetValue(to), "to", context.Today);
+            DateInput.EnsureOrdered(start, end);
+            var calendar = context.Dataset.Calendar;
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var latest = GapAnalyzer.LatestCompleteSession(calendar, environment.Time.GetUtcNow());
+            if (start < calendar.FirstDate || end > calendar.LastDate)
+            {
+                throw new InvalidInputException($"The {calendar.Name} calendar covers {calendar.FirstDate:yyyy-MM-dd} .. {calendar.LastDate:yyyy-MM-dd}; the range {start:yyyy-MM-dd} .. {end:yyyy-MM-dd} is outside it.");
+            }
+
+            var sessions = calendar.SessionsBetween(start, end < latest ? end : latest);
+            if (sessions.Count == 0)
+            {
+                throw new InvalidInputException($"No complete {calendar.Name} session between {start:yyyy-MM-dd} and {end:yyyy-MM-dd}.");
+            }
+
+            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, sessions, ct);
+            if (end > latest)
+            {
+                context.Warn($"Sessions after {latest:yyyy-MM-dd} have no complete data yet and are left out.");
+            }
+
+            return await ProcessingRun.RunAsync(context, ledger, settings, sessions, WithMaxDte(parse, maxDte), ct);
+        });
+        return command;
+    }
+
+    private static Command BuildGaps(CliEnvironment environment)
+    {
+        var batch = new Option<int?>("--batch-size") { Description = "Process at most N gaps this run (highest priority first)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates of requests, rows, disk and time; change nothing." };
+        var maxDte = MaxDte();
+        var range = new RangeOptions();
+        var command = new Command("process-gaps", "Fill the gaps (see 'backfill gaps'), highest priority first. Permanent failures are left for 'retry --force'.") { batch, dryRun, maxDte };
+        range.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            if (parse.GetValue(batch) is < 1)
+            {
+                throw new InvalidInputException("--batch-size must be 1 or more.");
+            }
+
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var report = await GapsCommand.AnalyzeAsync(context, ledger, range.Read(context), ct);
+            var todo = report.Gaps.Where(g => g.Category != GapCategory.FailedPermanent).Take(parse.GetValue(batch) ?? int.MaxValue).ToList();
+            var permanent = report.Count(GapCategory.FailedPermanent);
+            if (permanent > 0)
+            {
+                context.Warn($"{permanent} date(s) failed permanently or reached the retry limit and are skipped; see 'backfill gaps' and use 'backfill retry DATE --force'.");
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                await RenderPlanAsync(context, ledger, todo, ct);
+                return ExitCodes.Ok;
+            }
+
+            if (todo.Count == 0)
+            {
+                context.Say("No gaps to fill.");
+                return ExitCodes.Ok;
+            }
+
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], WithMaxDte(parse, maxDte), ct);
+        });
+        return command;
+    }
+
+    private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<Gap> todo, CancellationToken ct)
+    {
+        var history = (await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Success, ct)).TakeLast(20).ToList();
+        var basis = history.Count == 0 ? "defaults (no day processed yet)" : $"the average of the last {history.Count} processed day(s)";
+        var rows = history.Count == 0 ? 10_000_000 : history.Average(u => (double)(u.RowCount ?? 0));
+        var requests = history.Count == 0 ? 700 : history.Average(u => (double)(u.ApiRequests ?? 0));
+        var bytes = history.Count == 0 ? rows * 35 : history.Average(u => (double)(u.FileSize ?? 0));
+        var seconds = history.Count == 0 ? rows / 400_000.0 : history.Average(u => (u.DurationMs ?? 0) / 1000.0);
+        var table = new ResultTable("Plan (dry run)", "date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds");
+        foreach (var gap in todo)
+        {
+            table.Add(gap.Date, GapsCommand.Name(gap.Category), gap.Priority, (long)requests, (long)rows, (long)bytes, Math.Round(seconds, 1));
+        }
+
+        table.Notes.Add($"{todo.Count} date(s): about {(long)(requests * todo.Count):N0} requests, {(long)(rows * todo.Count):N0} rows, " +
+                        $"{bytes * todo.Count / 1e9:F2} GB of Parquet (plus about {rows * 300 / 1e9:F2} GB of staging per date in flight), " +
+                        $"{TimeSpan.FromSeconds(seconds * todo.Count):g} at one date at a time. Estimates from {basis}.");
+        context.Render(table);
+    }
+
+    private static Command BuildRetry(CliEnvironment environment)
+    {
+        var date = new Argument<string?>("date") { Description = "The date to retry.", Arity = ArgumentArity.ZeroOrOne };
+        var allFailed = new Option<bool>("--all-failed") { Description = "Retry every failed or interrupted date." };
+        var since = new Option<string?>("--since") { Description = "With --all-failed: only dates on or after this one." };
+        var lastN = new Option<int?>("--last-n") { Description = "Retry the N most recent failed dates." };
+        var force = new Option<bool>("--force") { Description = "Ignore the retry limit, and redo a date that already succeeded." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before redoing a successful date." };
+        var maxDte = MaxDte();
+        var command = new Command("retry", "Retry failed dates: cleans partial artefacts first, shows the original error and the outcome.")
+        {
+            date, allFailed, since, lastN, force, yes, maxDte,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var dataset = context.Dataset.Name;
+            var chosen = new[] { parse.GetValue(date) is not null, parse.GetValue(allFailed), parse.GetValue(lastN) is not null }.Count(b => b);
+            if (chosen != 1)
+            {
+                throw new InvalidInputException("retry needs exactly one of: a DATE, --all-failed, or --last-n N.");
+            }
+
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            await ledger.RecoverExpiredAsync(dataset, ct);
+            var units = await ledger.ListUnitsAsync(dataset, null, null, null, ct);
+            List<UnitRecord> targets;
+            if (parse.GetValue(date) is { } text)
+            {
+                var day = DateInput.ParseDate(text, "date", context.Today);
+                var unit = units.FirstOrDefault(u => u.TradeDate == day)
+                    ?? throw new InvalidInputException($"{day:yyyy-MM-dd} was never attempted, so there is nothing to retry. Run: backfill process {day:yyyy-MM-dd}");
+                targets = [unit];
+            }
+            else if (parse.GetValue(lastN) is { } n)
+            {
+                targets = n < 1 ? throw new InvalidInputException("--last-n must be 1 or more.")
+                    : [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted).OrderByDescending(u => u.TradeDate).Take(n)];
+            }
+            else
+            {
+                DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
+                targets = [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && (from is null || u.TradeDate >= from))];
+            }
+
+            var forced = parse.GetValue(force);
+            if (targets.Count == 0)
+            {
+                context.Say("Nothing to retry.");
+                return ExitCodes.Ok;
+            }
+
+            if (targets.Any(t => t.Status == UnitStatus.Success))
+            {
+                if (!forced)
+                {
+                    throw new InvalidInputException($"{targets[0].TradeDate:yyyy-MM-dd} already succeeded. To download it again, add --force.");
+                }
+
+                await ConfirmAsync(context, parse.GetValue(yes), $"Redo {string.Join(", ", targets.Where(t => t.Status == UnitStatus.Success).Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))}, replacing the verified file(s)?", ct);
+            }
+
+            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, targets.Select(t => t.TradeDate), ct);
+            var limited = targets.Where(t => t.AttemptCount >= settings.RetryLimit && t.Status == UnitStatus.Failed).ToList();
+            if (limited.Count > 0 && !forced)
+            {
+                throw new InvalidInputException(
+                    $"{string.Join(", ", limited.Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))} reached the retry limit ({settings.RetryLimit} attempts). Add --force to try anyway.");
+            }
+
+            foreach (var t in targets)
+            {
+                var staging = EnginePaths.StagingDirectory(settings.TempDirectory, dataset, t.TradeDate);
+                var removed = Directory.Exists(staging) ? GreeksStaging.DeletePartials(staging) : 0;
+                context.Say($"{t.TradeDate:yyyy-MM-dd}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
+                            (t.LastErrorType is null ? string.Empty : $", last error {t.LastErrorType}: {t.LastErrorMessage}") +
+                            (removed > 0 ? $"; removed {removed} partial staging file(s)" : string.Empty));
+            }
+
+            new AtomicFilePublisher(EnginePaths.PublishDirectory(settings.TempDirectory, dataset), settings.OutputDirectory).CleanIncoming();
+            var adjust = WithMaxDte(parse, maxDte);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. targets.Select(t => t.TradeDate).Order()],
+                o => adjust(o) with { AllowSuccessful = forced, IgnoreRetryLimit = forced }, ct);
+        });
+        return command;
+    }
+
+    private static async Task ConfirmAsync(CommandContext context, bool yes, string question, CancellationToken ct)
+    {
+        if (yes)
+        {
+            return;
+        }
+
+        if (!context.Environment.InputIsInteractive)
+        {
+            throw new InvalidInputException("This needs confirmation. Run again with --yes to confirm without a prompt.");
+        }
+
+        await context.Out.WriteAsync(question + " [y/N] ");
+        var answer = (await context.Environment.In.ReadLineAsync(ct))?.Trim();
+        if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException("Not confirmed; nothing changed.");
+        }
+    }
+
+    private static Command BuildStop(CliEnvironment environment)
+    {
+        var command = new Command("stop", "Ask running backfill processes (same temp directory) to finish the expirations in flight and exit cleanly.");
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var file = StopSignal.Request(settings.TempDirectory);
+            var running = await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Processing, ct);
+            context.Say($"Stop requested ({file}). {running.Count} date(s) in processing will finish their current expirations and stop within seconds.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
