@@ -55,7 +55,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
     public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken);
 
     public async IAsyncEnumerable<OptionGreeksRow> StreamGreeksAsync(
-        OptionGreeksRequest request, IRejectedRowSink? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
+        OptionGreeksRequest request, ISourceRequestObserver? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidateRequest(request);
@@ -88,10 +88,24 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                     }
                 }
 
+                var attempt = 0;
+                async ValueTask<PageReader> OpenReportingRetries(CancellationToken ct)
+                {
+                    try
+                    {
+                        return await Open(ct).ConfigureAwait(false);
+                    }
+                    catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt))
+                    {
+                        rejected?.OnRetrying(e, attempt++);
+                        throw;
+                    }
+                }
+
                 // Before any row went out, the whole request (or page) is retried; after, a failure propagates.
                 var page = yielded
                     ? await Open(cancellationToken).ConfigureAwait(false)
-                    : await _retry.ExecuteAsync(Open, cancellationToken).ConfigureAwait(false);
+                    : await _retry.ExecuteAsync(OpenReportingRetries, cancellationToken).ConfigureAwait(false);
                 using (page)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -138,7 +152,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     private protected abstract Uri GreeksUrl(OptionGreeksRequest request);
 
-    private protected abstract ChunkedJsonParser CreateParser(Stream body, string what, IRejectedRowSink? rejected, long firstRowNumber);
+    private protected abstract ChunkedJsonParser CreateParser(Stream body, string what, ISourceRequestObserver? rejected, long firstRowNumber);
 
     private protected abstract Uri? NextPage(ChunkedJsonParser parser);
 

@@ -67,7 +67,7 @@ public sealed class ThetaDataV2Client : ThetaDataClientBase
             + $"&start_date={day}&end_date={day}&ivl={request.IntervalMs.ToString(inv)}&rth=true");
     }
 
-    private protected override ChunkedJsonParser CreateParser(Stream body, string what, IRejectedRowSink? rejected, long firstRowNumber) =>
+    private protected override ChunkedJsonParser CreateParser(Stream body, string what, ISourceRequestObserver? rejected, long firstRowNumber) =>
         new V2GreeksParser(body, what, Options.RequestTimeout, Stats, rejected, firstRowNumber);
 
     private protected override Uri? NextPage(ChunkedJsonParser parser) => ((V2GreeksParser)parser).NextPage;

@@ -66,7 +66,7 @@ public sealed class ThetaDataV3Client : ThetaDataClientBase
             + $"&date={request.TradeDate.ToString("yyyyMMdd", inv)}&interval={Interval(request.IntervalMs)}&strike=*&right=both&format=json");
     }
 
-    private protected override ChunkedJsonParser CreateParser(Stream body, string what, IRejectedRowSink? rejected, long firstRowNumber) =>
+    private protected override ChunkedJsonParser CreateParser(Stream body, string what, ISourceRequestObserver? rejected, long firstRowNumber) =>
         new V3GreeksParser(body, what, Options.RequestTimeout, Stats, rejected);
 
     private protected override Uri? NextPage(ChunkedJsonParser parser) => null;

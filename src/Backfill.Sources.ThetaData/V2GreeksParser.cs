@@ -9,7 +9,7 @@ namespace Backfill.Sources.ThetaData;
 /// </summary>
 internal sealed class V2GreeksParser : ChunkedJsonParser
 {
-    private readonly IRejectedRowSink? _rejected;
+    private readonly ISourceRequestObserver? _rejected;
     private readonly OptionSourceStats _stats;
     private readonly GreeksRowBuilder _row = new();
     private readonly List<double[]> _pendingTicks = [];
@@ -19,7 +19,7 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
     private (string Root, DateOnly Expiration, int Strike, char Right)? _contract;
     private long _rowNumber;
 
-    public V2GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, IRejectedRowSink? rejected, long firstRowNumber)
+    public V2GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, ISourceRequestObserver? rejected, long firstRowNumber)
         : base(stream, what, readTimeout, stats)
     {
         _stats = stats;

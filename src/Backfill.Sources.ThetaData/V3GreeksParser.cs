@@ -10,14 +10,14 @@ namespace Backfill.Sources.ThetaData;
 /// </summary>
 internal sealed class V3GreeksParser : ChunkedJsonParser
 {
-    private readonly IRejectedRowSink? _rejected;
+    private readonly ISourceRequestObserver? _rejected;
     private readonly OptionSourceStats _stats;
     private readonly GreeksRowBuilder _row = new();
     private State _phase = State.Start;
     private (string Root, DateOnly Expiration, int Strike, char Right)? _contract;
     private long _rowNumber;
 
-    public V3GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, IRejectedRowSink? rejected)
+    public V3GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, ISourceRequestObserver? rejected)
         : base(stream, what, readTimeout, stats)
     {
         _stats = stats;

@@ -53,7 +53,7 @@ internal static class TestSupport
         throw new InvalidOperationException("No traded expiration found.");
     }
 
-    public static async Task<List<OptionGreeksRow>> ReadAllAsync(IOptionGreeksSource source, OptionGreeksRequest request, IRejectedRowSink? sink)
+    public static async Task<List<OptionGreeksRow>> ReadAllAsync(IOptionGreeksSource source, OptionGreeksRequest request, ISourceRequestObserver? sink)
     {
         var rows = new List<OptionGreeksRow>();
         await foreach (var row in source.StreamGreeksAsync(request, sink, Ct))
@@ -65,7 +65,7 @@ internal static class TestSupport
     }
 }
 
-internal sealed class CollectingSink : IRejectedRowSink
+internal sealed class CollectingSink : ISourceRequestObserver
 {
     public ConcurrentQueue<RejectedRow> Rows { get; } = new();
 

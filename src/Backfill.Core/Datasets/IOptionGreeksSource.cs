@@ -21,7 +21,7 @@ public interface IOptionGreeksSource
     /// yielded propagates: the caller restarts the whole request.
     /// </summary>
     IAsyncEnumerable<OptionGreeksRow> StreamGreeksAsync(
-        OptionGreeksRequest request, IRejectedRowSink? rejected, CancellationToken cancellationToken);
+        OptionGreeksRequest request, ISourceRequestObserver? rejected, CancellationToken cancellationToken);
 
     /// <summary>Whether the vendor (or its local terminal) answers, for <c>health</c>. Never throws for a down source.</summary>
     Task<SourceHealth> CheckTerminalAsync(CancellationToken cancellationToken);
@@ -30,10 +30,19 @@ public interface IOptionGreeksSource
 /// <param name="IntervalMs">Interval between rows in milliseconds (60 000 = one minute).</param>
 public sealed record OptionGreeksRequest(string Root, DateOnly Expiration, DateOnly TradeDate, int IntervalMs = 60_000);
 
-/// <summary>Receives rows that failed validation (wrong field count, wrong types, out-of-range values).</summary>
-public interface IRejectedRowSink
+/// <summary>
+/// Told what happens inside one request: rows that failed validation (wrong field count, wrong types,
+/// out-of-range values), and attempts that failed and will be retried by the source itself.
+/// </summary>
+public interface ISourceRequestObserver
 {
     void OnRejected(RejectedRow row);
+
+    /// <summary>An attempt failed and the source retries it (the final failure is thrown, not reported here).</summary>
+    /// <param name="attempt">0-based attempt that failed.</param>
+    void OnRetrying(Errors.BackfillException error, int attempt)
+    {
+    }
 }
 
 /// <param name="RowNumber">1-based position of the row in the response stream (across pages).</param>

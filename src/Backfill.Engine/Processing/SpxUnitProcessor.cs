@@ -128,7 +128,7 @@ public sealed class SpxUnitProcessor
         await _ledger.UpdateProgressAsync(dataset, date, _owner, subUnits.Count, progress.SubUnitsDone, _source.Stats.Requests, abort);
 
         progress.Phase = "downloading";
-        var rejected = new RejectedRowCollector();
+        var rejected = new RejectedTotal();
         var (fatal, noData) = await FetchAllAsync(date, staging, pending, progress, rejected, stop, abort);
         if (fatal is not null)
         {
@@ -172,7 +172,7 @@ public sealed class SpxUnitProcessor
             QualityScore = written.Quality.Score,
             DuplicatesDropped = written.DuplicatesDropped,
         }, CancellationToken.None);
-        await RecordMetricsAsync(date, written, published, subUnits.Count, noData, rejected.Count, duration, peak);
+        await RecordMetricsAsync(date, written, published, subUnits.Count, noData, rejected.Value, duration, peak);
         DeleteStaging(staging);
         progress.Phase = "done";
         return new UnitOutcome(date, UnitOutcomeKind.Success, $"{written.RowCount:N0} rows, {published.SizeBytes:N0} bytes")
@@ -185,7 +185,7 @@ public sealed class SpxUnitProcessor
             SubUnitsResumed = progress.SubUnitsResumed,
             QualityScore = written.Quality.Score,
             DuplicatesDropped = written.DuplicatesDropped,
-            RejectedRows = rejected.Count,
+            RejectedRows = rejected.Value,
         };
     }
 
@@ -215,7 +215,7 @@ public sealed class SpxUnitProcessor
     }
 
     private async Task<(Exception? Fatal, int NoData)> FetchAllAsync(
-        DateOnly date, string staging, IReadOnlyList<SubUnit> pending, UnitProgress progress, RejectedRowCollector rejected,
+        DateOnly date, string staging, IReadOnlyList<SubUnit> pending, UnitProgress progress, RejectedTotal rejected,
         CancellationToken stop, CancellationToken abort)
     {
         using var gate = new SemaphoreSlim(_options.MaxConcurrentSubUnits);
@@ -270,16 +270,17 @@ public sealed class SpxUnitProcessor
 
     /// <summary>Stages one expiration, restarting it after a mid-stream failure as the retry table allows.</summary>
     private async Task<(long Rows, bool Empty)> FetchOneAsync(
-        DateOnly date, string staging, SubUnit subUnit, UnitProgress progress, RejectedRowCollector rejected, CancellationToken abort)
+        DateOnly date, string staging, SubUnit subUnit, UnitProgress progress, RejectedTotal total, CancellationToken abort)
     {
         var request = new OptionGreeksRequest(subUnit.Root, subUnit.Expiration, date, _options.IntervalMs);
+        var rejected = new RequestObserver();
         for (var attempt = 0; ; attempt++)
         {
             long streamed = 0;
             try
             {
                 await using var writer = GreeksStagingWriter.Create(staging, subUnit.Name);
-                var rejectedBefore = rejected.Count;
+                var rejectedBefore = rejected.RejectedCount;
                 try
                 {
                     await foreach (var row in _source.StreamGreeksAsync(request, rejected, abort))
@@ -296,17 +297,20 @@ public sealed class SpxUnitProcessor
                     // No data for this expiration on this date (not listed yet, or no quotes): an empty, complete sub-unit.
                     progress.AddRows(streamed % 4096);
                     await writer.CompleteAsync(abort);
+                    await RecordSourceRetriesAsync(date, subUnit, rejected);
                     return (0, true);
                 }
 
                 progress.AddRows(streamed % 4096);
                 await writer.CompleteAsync(abort);
-                if (rejected.Count > rejectedBefore)
+                await RecordSourceRetriesAsync(date, subUnit, rejected);
+                total.Add(rejected.RejectedCount - rejectedBefore);
+                if (rejected.RejectedCount > rejectedBefore)
                 {
                     await _ledger.RecordErrorAsync(new ErrorRecord
                     {
                         Dataset = _options.Dataset, TradeDate = date, SubUnit = subUnit.Name, ErrorType = "InvalidRow",
-                        Message = $"{rejected.Count - rejectedBefore} row(s) rejected and skipped; e.g. {string.Join("; ", rejected.Samples)}",
+                        Message = $"{rejected.RejectedCount - rejectedBefore} row(s) rejected and skipped; e.g. {string.Join("; ", rejected.Samples)}",
                         Attempt = attempt,
                     }, abort);
                 }
@@ -315,6 +319,7 @@ public sealed class SpxUnitProcessor
             }
             catch (BackfillException e)
             {
+                await RecordSourceRetriesAsync(date, subUnit, rejected);
                 progress.AddRows(-(streamed - (streamed % 4096)));
                 var retry = _options.Retry.ShouldRetry(e.Kind, attempt) && !abort.IsCancellationRequested;
                 await _ledger.RecordErrorAsync(new ErrorRecord
@@ -330,6 +335,19 @@ public sealed class SpxUnitProcessor
                 var delay = _options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
                 await Task.Delay(delay, _time, abort);
             }
+        }
+    }
+
+    /// <summary>Writes the attempts the source retried by itself to the error log.</summary>
+    private async Task RecordSourceRetriesAsync(DateOnly date, SubUnit subUnit, RequestObserver observer)
+    {
+        foreach (var (error, attempt) in observer.DrainRetries())
+        {
+            await _ledger.RecordErrorAsync(new ErrorRecord
+            {
+                Dataset = _options.Dataset, TradeDate = date, SubUnit = subUnit.Name, ErrorType = error.Kind.ToString(),
+                Message = error.Message, Attempt = attempt, StatusCode = error.StatusCode, WillRetry = true,
+            }, CancellationToken.None);
         }
     }
 
@@ -398,6 +416,16 @@ public sealed class SpxUnitProcessor
     {
         using var process = Process.GetCurrentProcess();
         return process.PeakWorkingSet64;
+    }
+
+    /// <summary>Rows rejected across all expirations of the date.</summary>
+    private sealed class RejectedTotal
+    {
+        private long _value;
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Add(long rows) => Interlocked.Add(ref _value, rows);
     }
 
     private sealed record SubUnit(string Root, DateOnly Expiration, string Name);
