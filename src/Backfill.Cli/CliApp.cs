@@ -22,6 +22,7 @@ internal static class CliApp
         root.Subcommands.Add(StatusCommand.Build(environment));
         root.Subcommands.Add(CalendarCommand.Build(environment));
         root.Subcommands.Add(DemoCommand.Build(environment));
+        root.Subcommands.Add(VerifyCommand.Build(environment));
         return root;
     }
 

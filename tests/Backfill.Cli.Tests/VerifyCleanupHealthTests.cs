@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Backfill.Cli.Tests;
+
+public sealed class VerifyCleanupHealthTests
+{
+    private static readonly DateOnly Day1 = new(2024, 12, 2);
+    private static readonly DateOnly Day2 = new(2024, 12, 3);
+    private static readonly DateOnly Day3 = new(2024, 12, 4);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Verify_exits_0_when_every_file_is_ok()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        await PublishedDays.PublishAsync(cli, Day1, Ct);
+        await PublishedDays.PublishAsync(cli, Day2, Ct);
+
+        var result = await cli.RunAsync("verify", "--deep", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = result.Json().EnumerateArray().ToList();
+        Assert.Equal(["2024-12-02", "2024-12-03"], rows.Select(r => r.GetProperty("date").GetString()));
+        Assert.All(rows, r => Assert.Equal("ok", r.GetProperty("status").GetString()));
+        Assert.All(rows, r => Assert.Equal(12, r.GetProperty("expected_sha256").GetString()!.Length));
+        var table = await cli.RunAsync("verify");
+        Assert.Contains("2 unit(s) checked: 2 ok, 0 missing, 0 corrupted", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_exits_1_and_names_missing_corrupted_and_extra_files()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        var corrupt = await PublishedDays.PublishAsync(cli, Day1, Ct);
+        var missing = await PublishedDays.PublishAsync(cli, Day2, Ct);
+        var extra = await PublishedDays.PublishAsync(cli, Day3, Ct, record: false);
+        PublishedDays.FlipByte(corrupt.Path);
+        File.Delete(missing.Path);
+
+        var result = await cli.RunAsync("verify", "--from", "2024-12-01", "--to", "2024-12-31", "--format", "json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var rows = result.Json().EnumerateArray().ToDictionary(r => r.GetProperty("date").GetString()!);
+        Assert.Equal("corrupted", rows["2024-12-02"].GetProperty("status").GetString());
+        Assert.Equal(corrupt.Sha256[..12], rows["2024-12-02"].GetProperty("expected_sha256").GetString());
+        Assert.NotEqual(corrupt.Sha256[..12], rows["2024-12-02"].GetProperty("actual_sha256").GetString());
+        Assert.Equal("missing", rows["2024-12-03"].GetProperty("status").GetString());
+        Assert.Equal("extra", rows["2024-12-04"].GetProperty("status").GetString());
+        Assert.Equal(extra.Path, rows["2024-12-04"].GetProperty("path").GetString());
+
+        var narrow = await cli.RunAsync("verify", "--from", "2024-12-04", "--to", "2024-12-04", "--format", "json");
+        Assert.Equal(1, narrow.ExitCode);
+        Assert.Single(narrow.Json().EnumerateArray());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Verify_reports_group_readable_files_as_insecure()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        var file = await PublishedDays.PublishAsync(cli, Day1, Ct);
+        File.SetUnixFileMode(file.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var result = await cli.RunAsync("verify", "--format", "csv");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("insecure-permissions", result.Out, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_with_a_bad_range_exits_2()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("verify", "--last", "30d", "--from", "2024-01-01");
+        Assert.Equal(2, result.ExitCode);
+    }
+}
