@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(CalendarCommand.Build(environment));
         root.Subcommands.Add(DemoCommand.Build(environment));
         root.Subcommands.Add(VerifyCommand.Build(environment));
+        root.Subcommands.Add(CleanupCommand.Build(environment));
         return root;
     }
 

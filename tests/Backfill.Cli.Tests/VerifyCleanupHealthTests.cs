@@ -80,4 +80,64 @@ public sealed class VerifyCleanupHealthTests
         var result = await cli.RunAsync("verify", "--last", "30d", "--from", "2024-01-01");
         Assert.Equal(2, result.ExitCode);
     }
+
+    [Fact]
+    public async Task Cleanup_removes_parts_and_success_staging_but_keeps_interrupted_staging()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        await PublishedDays.PublishAsync(cli, Day1, Ct);
+        await PublishedDays.StageAsync(cli, Day2, Ct);
+        var part = Path.Combine(PublishedDays.Staging(cli, Day2), "SPXW-20241220.ndjson.part");
+        await File.WriteAllTextAsync(part, "{", Ct);
+        await using (var ledger = new Backfill.Ledger.Sqlite.SqliteLedger(cli.Db, cli.Clock))
+        {
+            await ledger.TryClaimUnitAsync("spx", Day2, "w", TimeSpan.FromMinutes(5), false, Ct);
+            await ledger.InterruptUnitAsync("spx", Day2, "w", "Ctrl-C", Ct);
+        }
+
+        var dry = await cli.RunAsync("cleanup", "--temp-files", "--dry-run", "--format", "json");
+        Assert.True(dry.ExitCode == 0, dry.ToString());
+        Assert.Equal(2, dry.Json().GetArrayLength());
+        Assert.True(File.Exists(part));
+
+        var result = await cli.RunAsync("cleanup", "--temp-files");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("kept 2024-12-03 staging (interrupted", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Removed 2 item(s)", result.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(part));
+        Assert.False(Directory.Exists(PublishedDays.Staging(cli, Day1)));
+        Assert.Equal(2, Directory.GetFiles(PublishedDays.Staging(cli, Day2), "*.ndjson").Length);
+        var verify = await cli.RunAsync("verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    [Fact]
+    public async Task Cleanup_failed_outputs_resets_a_corrupted_date_so_gaps_lists_it()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        var bad = await PublishedDays.PublishAsync(cli, Day1, Ct);
+        await PublishedDays.PublishAsync(cli, Day2, Ct);
+        PublishedDays.FlipByte(bad.Path);
+        var before = await cli.RunAsync("gaps", "--to", "2024-12-06", "--format", "json");
+        Assert.DoesNotContain("2024-12-02", Dates(before.Json()));
+
+        var result = await cli.RunAsync("cleanup", "--failed-outputs", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var item = Assert.Single(result.Json().EnumerateArray());
+        Assert.Equal("corrupted-output", item.GetProperty("kind").GetString());
+        Assert.Equal(bad.Path, item.GetProperty("path").GetString());
+        Assert.Equal(bad.SizeBytes, item.GetProperty("bytes").GetInt64());
+        Assert.False(File.Exists(bad.Path));
+        var gaps = await cli.RunAsync("gaps", "--to", "2024-12-06", "--format", "json");
+        Assert.Contains("2024-12-02", Dates(gaps.Json()));
+        Assert.DoesNotContain("2024-12-03", Dates(gaps.Json()));
+        var verify = await cli.RunAsync("verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    private static List<string?> Dates(JsonElement rows) => rows.EnumerateArray().Select(r => r.GetProperty("date").GetString()).ToList();
 }
