@@ -24,6 +24,7 @@ internal static class CliApp
         root.Subcommands.Add(DemoCommand.Build(environment));
         root.Subcommands.Add(VerifyCommand.Build(environment));
         root.Subcommands.Add(CleanupCommand.Build(environment));
+        root.Subcommands.Add(HealthCommand.Build(environment));
         return root;
     }
 

@@ -139,5 +139,61 @@ public sealed class VerifyCleanupHealthTests
         Assert.True(verify.ExitCode == 0, verify.ToString());
     }
 
+    [Fact]
+    public async Task Health_against_a_running_simulator_reports_the_source_ok()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(PublishedDays.OutputRoot(cli));
+        }
+        else
+        {
+            Directory.CreateDirectory(PublishedDays.OutputRoot(cli), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Directory.CreateDirectory(PublishedDays.TempRoot(cli));
+        await using var sim = await Backfill.Simulators.ThetaData.ThetaDataSimulator.StartAsync(
+            new Backfill.Simulators.ThetaData.ThetaDataSimulatorOptions { Scale = 0.01 }, cancellationToken: Ct);
+
+        var result = await cli.RunAsync("health", "--set", $"thetadata.baseUrl={sim.BaseAddress}", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var checks = result.Json().EnumerateArray().ToDictionary(c => c.GetProperty("check").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("ok", checks["source"]);
+        Assert.Equal("ok", checks["ledger"]);
+        Assert.Equal("ok", checks["output-directory"]);
+        Assert.Equal("ok", checks["temp-directory"]);
+        Assert.Equal(["disk-output", "disk-temp", "ledger", "output-directory", "temp-directory", "source"], checks.Keys);
+    }
+
+    [Fact]
+    public async Task Health_against_a_closed_port_fails_with_exit_3_within_3_seconds()
+    {
+        using var cli = new CliRunner();
+        await PublishedDays.ConfigureAsync(cli);
+        var port = ClosedPort();
+        var watch = Stopwatch.StartNew();
+
+        var result = await cli.RunAsync("health", "--set", $"thetadata.baseUrl=http://127.0.0.1:{port}");
+
+        watch.Stop();
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), watch.Elapsed.ToString());
+        var source = result.Out.Split('\n').Single(l => l.Contains("source", StringComparison.Ordinal) && l.Contains("fail", StringComparison.Ordinal));
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Out, StringComparison.Ordinal);
+        Assert.NotNull(source);
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private static List<string?> Dates(JsonElement rows) => rows.EnumerateArray().Select(r => r.GetProperty("date").GetString()).ToList();
 }
