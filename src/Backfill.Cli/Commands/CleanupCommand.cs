@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Engine.Cleanup;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>cleanup</c>: removes temp leftovers and output files that fail verification (resetting their units).</summary>
+internal static class CleanupCommand
+{
+    public static Command Build(CliEnvironment environment)
+    {
+        var tempFiles = new Option<bool>("--temp-files")
+        {
+            Description = "Delete .part staging files, staging folders of successful dates, publish temp files and .incoming leftovers.",
+        };
+        var failedOutputs = new Option<bool>("--failed-outputs")
+        {
+            Description = "Delete output files that fail verification and reset their dates so gaps lists them again.",
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed." };
+        var command = new Command("cleanup", "Remove temp leftovers and corrupted outputs (both unless a flag picks one). Resumable staging is kept.");
+        command.Options.Add(tempFiles);
+        command.Options.Add(failedOutputs);
+        command.Options.Add(dryRun);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var temp = parse.GetValue(tempFiles);
+            var failed = parse.GetValue(failedOutputs);
+            var request = new CleanupRequest(temp || !failed, failed || !temp, parse.GetValue(dryRun));
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var report = await new OutputCleaner(ledger, environment.Time)
+                .CleanAsync(context.Dataset.Name, settings.OutputDirectory, settings.TempDirectory, request, ct);
+            var verb = report.DryRun ? "Would remove" : "Removed";
+            var table = new ResultTable($"Cleanup of {context.Dataset.Name}{(report.DryRun ? " (dry run: nothing deleted)" : "")}",
+                "kind", "date", "path", "bytes", "detail");
+            foreach (var item in report.Items)
+            {
+                table.Add(CleanupReport.Name(item.Kind), item.Date, item.Path, item.Bytes, item.Detail);
+            }
+
+            foreach (var keep in report.Kept)
+            {
+                context.Say($"kept {keep.Date:yyyy-MM-dd} staging ({keep.Reason}): {keep.Path}");
+            }
+
+            if (report.Kept.Count > 0)
+            {
+                table.Notes.Add($"Staging of {report.Kept.Count} failed/interrupted/processing date(s) kept: completed sub-units are what a resume continues from.");
+            }
+
+            table.Notes.AddRange(report.Notes);
+            table.Notes.Add($"{verb} {report.Items.Count} item(s), {report.BytesFreed:N0} bytes " +
+                $"({report.Count(CleanupItemKind.PartialStagingFile)} .part files, {report.Count(CleanupItemKind.SuccessStaging)} staging folders of done dates, " +
+                $"{report.Count(CleanupItemKind.PublishTempFile)} publish temp files, {report.Count(CleanupItemKind.IncomingFile)} .incoming files, " +
+                $"{report.Count(CleanupItemKind.CorruptedOutput)} corrupted outputs{(report.DryRun || report.Count(CleanupItemKind.CorruptedOutput) == 0 ? "" : ", their dates reset")}).");
+            context.Render(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Engine.Verification;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>verify</c>: checks every successful unit's file against the ledger, and finds files the ledger does not know.</summary>
+internal static class VerifyCommand
+{
+    public static Command Build(CliEnvironment environment)
+    {
+        var range = new RangeOptions();
+        var deep = new Option<bool>("--deep") { Description = "Also re-read every row and recompute the content checksum (slower)." };
+        var command = new Command("verify", "Check published files against the ledger: missing, corrupted, extra and insecure files. Exit 1 if any.");
+        range.AddTo(command);
+        command.Options.Add(deep);
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var (from, to) = range.Read(context);
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var report = await new OutputVerifier(ledger).VerifyAsync(context.Dataset.Name, settings.OutputDirectory, from, to, parse.GetValue(deep), ct);
+            var span = from is null && to is null ? "all dates" : $"{from:yyyy-MM-dd} .. {to:yyyy-MM-dd}";
+            var table = new ResultTable($"Verify {report.Dataset} ({span}){(report.Deep ? ", deep" : "")} in {report.OutputRoot}",
+                "date", "status", "path", "expected_sha256", "actual_sha256", "message");
+            foreach (var f in report.Findings)
+            {
+                table.Add(f.Date, OutputVerificationReport.Name(f.Status), f.Path, Short(f.ExpectedSha256), Short(f.ActualSha256), f.Message);
+            }
+
+            table.Notes.Add(Summary(report));
+            context.Render(table);
+            return report.AllOk ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    public static string Summary(OutputVerificationReport report) =>
+        $"{report.UnitsChecked} unit(s) checked: {report.Count(OutputFileStatus.Ok)} ok, {report.Count(OutputFileStatus.Missing)} missing, " +
+        $"{report.Count(OutputFileStatus.Corrupted)} corrupted, {report.Count(OutputFileStatus.InsecurePermissions)} insecure-permissions; " +
+        $"{report.Count(OutputFileStatus.Extra)} extra file(s)." +
+        (report.AllOk ? "" : " Fix: 'backfill cleanup --failed-outputs' removes corrupted files and queues their dates again.");
+
+    private static string? Short(string? sha) => sha is null ? null : sha.Length > 12 ? sha[..12] : sha;
+}

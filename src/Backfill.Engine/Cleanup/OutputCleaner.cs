@@ -1,0 +1,238 @@
+using System.Globalization;
+using Backfill.Core.Errors;
+using Backfill.Engine.Processing;
+using Backfill.Engine.Verification;
+using Backfill.Ledger;
+using Backfill.Ledger.Model;
+using Backfill.Storage.Publish;
+using Backfill.Storage.Staging;
+
+namespace Backfill.Engine.Cleanup;
+
+/// <summary>What cleanup should do. With neither flag set the caller asks for both.</summary>
+public sealed record CleanupRequest(bool TempFiles, bool FailedOutputs, bool DryRun);
+
+public enum CleanupItemKind
+{
+    /// <summary>An unfinished <c>.ndjson.part</c> staging file (never read; a resume deletes it anyway).</summary>
+    PartialStagingFile,
+
+    /// <summary>The whole staging folder of a unit the ledger holds as success.</summary>
+    SuccessStaging,
+
+    /// <summary>A temp file of an interrupted publish in the publish folder.</summary>
+    PublishTempFile,
+
+    /// <summary>A leftover of an interrupted cross-filesystem publish in <c>{out}/.incoming</c>.</summary>
+    IncomingFile,
+
+    /// <summary>An output file that failed verification; its unit was reset so <c>gaps</c> shows it again.</summary>
+    CorruptedOutput,
+}
+
+/// <summary>One thing removed (or, in a dry run, that would be removed).</summary>
+public sealed record CleanupItem(CleanupItemKind Kind, DateOnly? Date, string Path, long Bytes, string Detail);
+
+/// <summary>A staging folder cleanup left alone, and why.</summary>
+public sealed record KeptStaging(DateOnly Date, string Path, UnitStatus? Status, int CompletedSubUnits, string Reason);
+
+public sealed record CleanupReport(bool DryRun, IReadOnlyList<CleanupItem> Items, IReadOnlyList<KeptStaging> Kept, IReadOnlyList<string> Notes)
+{
+    public long BytesFreed => Items.Sum(i => i.Bytes);
+
+    public int Count(CleanupItemKind kind) => Items.Count(i => i.Kind == kind);
+
+    public static string Name(CleanupItemKind kind) => kind switch
+    {
+        CleanupItemKind.PartialStagingFile => "partial-staging-file",
+        CleanupItemKind.SuccessStaging => "success-staging",
+        CleanupItemKind.PublishTempFile => "publish-temp-file",
+        CleanupItemKind.IncomingFile => "incoming-file",
+        CleanupItemKind.CorruptedOutput => "corrupted-output",
+        _ => kind.ToString(),
+    };
+}
+
+/// <summary>
+/// Removes what Backfill no longer needs. Temp files: <c>.part</c> staging files, whole staging folders of successful
+/// units, publish temp files and <c>.incoming</c> leftovers; completed sub-units of failed, interrupted or processing
+/// units are never touched (they are what a resume continues from), and nothing in the publish folders is touched
+/// while a unit holds a live lease. Failed outputs: files that fail verification are deleted and their units reset,
+/// with a <c>FileCorruption</c> error recorded, so <c>gaps</c> lists those dates again.
+/// </summary>
+public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null)
+{
+    private const string PartialExtension = ".ndjson.part";
+    private const string CompleteExtension = ".ndjson";
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<CleanupReport> CleanAsync(string dataset, string outputRoot, string tempRoot, CleanupRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        ArgumentNullException.ThrowIfNull(request);
+        var output = Path.GetFullPath(outputRoot);
+        var temp = Path.GetFullPath(tempRoot);
+        var items = new List<CleanupItem>();
+        var kept = new List<KeptStaging>();
+        var notes = new List<string>();
+        if (request.TempFiles)
+        {
+            await CleanTempAsync(dataset, output, temp, request.DryRun, items, kept, notes, cancellationToken);
+        }
+
+        if (request.FailedOutputs)
+        {
+            await CleanFailedOutputsAsync(dataset, output, request.DryRun, items, notes, cancellationToken);
+        }
+
+        return new CleanupReport(request.DryRun, items, kept, notes);
+    }
+
+    private async Task CleanTempAsync(
+        string dataset, string output, string temp, bool dryRun, List<CleanupItem> items, List<KeptStaging> kept, List<string> notes, CancellationToken cancellationToken)
+    {
+        var units = (await ledger.ListUnitsAsync(dataset, null, null, null, cancellationToken)).ToDictionary(u => u.TradeDate);
+        var now = _time.GetUtcNow();
+        var live = units.Values.Count(u => u.Status == UnitStatus.Processing && u.LeaseExpiresAt > now);
+        var stagingRoot = EnginePaths.StagingRoot(temp, dataset);
+        if (Directory.Exists(stagingRoot))
+        {
+            foreach (var directory in Directory.GetDirectories(stagingRoot).Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!DateOnly.TryParseExact(Path.GetFileName(directory), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                {
+                    notes.Add($"'{directory}' is not a staging folder of a date; left alone.");
+                    continue;
+                }
+
+                var status = units.TryGetValue(date, out var unit) ? unit.Status : (UnitStatus?)null;
+                if (status == UnitStatus.Success)
+                {
+                    items.Add(new CleanupItem(CleanupItemKind.SuccessStaging, date, directory, DirectorySize(directory),
+                        "staging of a unit recorded as success (its file is published)"));
+                    if (!dryRun)
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+
+                    continue;
+                }
+
+                var completed = Directory.GetFiles(directory, "*" + CompleteExtension).Count(f => f.EndsWith(CompleteExtension, StringComparison.Ordinal));
+                if (status == UnitStatus.Processing)
+                {
+                    kept.Add(new KeptStaging(date, directory, status, completed, "processing: a worker may be writing here; nothing touched"));
+                    continue;
+                }
+
+                var partials = Directory.GetFiles(directory, "*" + PartialExtension).Where(f => f.EndsWith(PartialExtension, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+                foreach (var partial in partials)
+                {
+                    items.Add(new CleanupItem(CleanupItemKind.PartialStagingFile, date, partial, SizeOf(partial), "unfinished sub-unit; a resume starts it again"));
+                }
+
+                if (!dryRun && partials.Count > 0)
+                {
+                    GreeksStaging.DeletePartials(directory);
+                }
+
+                kept.Add(new KeptStaging(date, directory, status, completed,
+                    $"{status?.ToDb() ?? "not in the ledger"}: {completed} completed sub-unit(s) kept, resumable"));
+            }
+        }
+
+        if (live > 0)
+        {
+            notes.Add($"{live} unit(s) are processing with a live lease: publish temp files and .incoming were left alone. Run cleanup again when they finish.");
+            return;
+        }
+
+        var publish = EnginePaths.PublishDirectory(temp, dataset);
+        if (Directory.Exists(publish))
+        {
+            foreach (var file in Directory.GetFiles(publish).Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(file);
+                if (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal))
+                {
+                    items.Add(new CleanupItem(CleanupItemKind.PublishTempFile, null, file, SizeOf(file), "temp file of an interrupted publish"));
+                    if (!dryRun)
+                    {
+                        File.Delete(file);
+                    }
+                }
+            }
+        }
+
+        var incoming = Path.Combine(output, AtomicFilePublisher.IncomingFolderName);
+        if (Directory.Exists(incoming))
+        {
+            var files = Directory.GetFiles(incoming).Order(StringComparer.Ordinal).ToList();
+            foreach (var file in files)
+            {
+                items.Add(new CleanupItem(CleanupItemKind.IncomingFile, null, file, SizeOf(file), "leftover of an interrupted cross-filesystem publish"));
+            }
+
+            if (!dryRun && files.Count > 0)
+            {
+                new AtomicFilePublisher(publish, output).CleanIncoming();
+            }
+        }
+    }
+
+    private async Task CleanFailedOutputsAsync(string dataset, string output, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
+    {
+        var report = await new OutputVerifier(ledger).VerifyAsync(dataset, output, null, null, deep: false, cancellationToken);
+        foreach (var finding in report.Findings.Where(f => f.Status == OutputFileStatus.Corrupted))
+        {
+            items.Add(new CleanupItem(CleanupItemKind.CorruptedOutput, finding.Date, finding.Path, SizeOf(finding.Path),
+                $"{finding.Message} Unit reset: gaps lists the date again."));
+            if (dryRun)
+            {
+                continue;
+            }
+
+            File.Delete(finding.Path);
+            var unit = await ledger.GetUnitAsync(dataset, finding.Date, cancellationToken);
+            await ledger.ResetUnitAsync(dataset, finding.Date, cancellationToken);
+            await ledger.RecordErrorAsync(new ErrorRecord
+            {
+                Dataset = dataset,
+                TradeDate = finding.Date,
+                ErrorType = nameof(ErrorKind.FileCorruption),
+                Message = $"cleanup removed a file that failed verification: {finding.Message}",
+                Attempt = Math.Max(0, (unit?.AttemptCount ?? 1) - 1),
+                WillRetry = false,
+            }, cancellationToken);
+        }
+
+        var missing = report.Count(OutputFileStatus.Missing);
+        if (missing > 0)
+        {
+            notes.Add($"{missing} successful unit(s) have no file; gaps already lists them as missing-output.");
+        }
+
+        var insecure = report.Count(OutputFileStatus.InsecurePermissions);
+        if (insecure > 0)
+        {
+            notes.Add($"{insecure} file(s) are not owner-only; they are intact and were kept (see backfill verify, fix with chmod 600).");
+        }
+    }
+
+    private static long SizeOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static long DirectorySize(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(SizeOf);
+}
