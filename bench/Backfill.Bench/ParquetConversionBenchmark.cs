@@ -28,11 +28,13 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
 
             var output = Path.Combine(root, "spx.parquet");
             var files = GreeksStaging.ListComplete(staging);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             var result = await new SpxParquetWriter().WriteAsync(files, output, new SpxFileIdentity(new DateOnly(2024, 1, 2), "bench", "v2"), cancellationToken);
             var seconds = watch.Elapsed.TotalSeconds;
             Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates)");
-            Console.WriteLine($"seconds  {seconds:F2}");
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+            Console.WriteLine($"seconds  {seconds:F2} wall, {cpu:F2} CPU ({cpu / seconds:F2} cores busy; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
             Console.WriteLine($"rows/s   {result.RowCount / seconds:N0}");
             Console.WriteLine($"input    {Measure.Mb(stagedBytes)} NDJSON ({stagedBytes / seconds / 1e6:F0} MB/s)");
             Console.WriteLine($"output   {Measure.Mb(new FileInfo(output).Length)}");
