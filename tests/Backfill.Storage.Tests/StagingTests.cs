@@ -106,4 +106,27 @@ public sealed class StagingTests
             }
         });
     }
+
+    [Fact]
+    public async Task Batch_reader_fast_path_and_json_fallback_agree()
+    {
+        using var dir = new TempDirectory();
+        var exp = new DateOnly(2024, 1, 19);
+        var rows = new[] { TestRows.Row("SPX", exp, 4700_000, 'C', 1, 0.3), TestRows.Row("SPX", exp, 4700_000, 'P', 2, 0.4) with { Lambda = double.NaN } };
+        await TestRows.WriteStagingAsync(dir.Path, "SPX", exp, rows, Ct);
+        var path = dir.Combine("SPX-20240119.ndjson");
+        // Reordered fields force the Utf8JsonReader fallback for the first line.
+        var lines = File.ReadAllLines(path);
+        lines[0] = "{\"r\":\"SPX\"," + lines[0][1..].Replace(",\"r\":\"SPX\"", "", StringComparison.Ordinal);
+        File.WriteAllText(path, string.Join('\n', lines) + "\n");
+
+        var batch = new GreeksColumnBatch();
+        GreeksStagingReader.ReadInto(new GreeksStagingFile(path, "SPX", exp), TestRows.Day, batch);
+
+        Assert.Equal(2, batch.Count);
+        Assert.Equal(rows[0].Delta, batch.Doubles[GreeksColumnBatch.Delta][0]);
+        Assert.Equal(rows[1].UnderlyingPrice, batch.Doubles[GreeksColumnBatch.UnderlyingPrice][1]);
+        Assert.True(double.IsNaN(batch.Doubles[GreeksColumnBatch.Lambda][1]));
+        Assert.Equal((byte)'P', batch.Right[1]);
+    }
 }

@@ -151,7 +151,17 @@ public sealed class AtomicFilePublisher
         }
         else
         {
-            Directory.CreateDirectory(path, DirectoryMode0700);
+            // CreateDirectory(path, mode) applies the mode to the last level only: create each missing level.
+            var missing = new Stack<string>();
+            for (var d = Path.GetFullPath(path); !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+            {
+                missing.Push(d);
+            }
+
+            while (missing.TryPop(out var d))
+            {
+                Directory.CreateDirectory(d, DirectoryMode0700);
+            }
         }
     }
 

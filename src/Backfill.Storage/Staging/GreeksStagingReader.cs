@@ -67,7 +67,11 @@ public static class GreeksStagingReader
                     batch.EnsureCapacity(index + 1);
                 }
 
-                GreeksLineParser.Parse(line, batch, index, out var header, file.Path, chunks.LineNumber);
+                if (!GreeksLineFastParser.TryParse(line, batch, index, out var header))
+                {
+                    GreeksLineParser.Parse(line, batch, index, out header, file.Path, chunks.LineNumber);
+                }
+
                 var root = header.EscapedRoot is null ? line.Slice(header.RootStart, header.RootLength) : Encoding.UTF8.GetBytes(header.EscapedRoot);
                 if (header.TradeDate != expectedDate || header.Expiration != expectedExpiration || !root.SequenceEqual(rootBytes))
                 {
