@@ -150,7 +150,9 @@ public sealed class SpxUnitProcessor
 
         progress.Phase = "writing parquet";
         var final = EnginePaths.OutputFile(_options.OutputDirectory, dataset, date);
-        var publisher = new AtomicFilePublisher(EnginePaths.PublishDirectory(_options.TempDirectory, dataset), _options.OutputDirectory);
+        var publishDirectory = EnginePaths.PublishDirectory(_options.TempDirectory, dataset);
+        DeleteStalePublishTemps(publishDirectory, final);
+        var publisher = new AtomicFilePublisher(publishDirectory, _options.OutputDirectory);
         var identity = new SpxFileIdentity(date, _source.Name, _source.Name.EndsWith("v3", StringComparison.Ordinal) ? "v3" : "v2");
         SpxParquetWriteResult? written = null;
         var published = await publisher.PublishAsync(final, async (temp, ct) =>
@@ -409,6 +411,31 @@ public sealed class SpxUnitProcessor
         catch (IOException)
         {
             // Left for 'backfill cleanup --temp-files'; the published file is already safe.
+        }
+    }
+
+    /// <summary>
+    /// Removes temp files a killed earlier attempt of this date left in the publish folder (each is as large as the
+    /// output file, so repeated crashes would otherwise fill the disk). Only this date's files: this worker holds its
+    /// claim, so no live worker can be publishing it; other dates' temps may belong to live workers.
+    /// </summary>
+    private static void DeleteStalePublishTemps(string publishDirectory, string finalPath)
+    {
+        if (!Directory.Exists(publishDirectory))
+        {
+            return;
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(publishDirectory, "." + Path.GetFileName(finalPath) + ".*.tmp"))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Left for 'backfill cleanup --temp-files'.
+            }
         }
     }
 

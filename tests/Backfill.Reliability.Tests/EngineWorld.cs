@@ -1,0 +1,81 @@
+using Backfill.Core.Calendars;
+using Backfill.Core.Datasets;
+using Backfill.Core.Errors;
+using Backfill.Engine.Processing;
+using Backfill.Ledger.Sqlite;
+using Backfill.Simulators.ThetaData;
+using Backfill.Sources.ThetaData;
+using Backfill.Storage.Disk;
+
+namespace Backfill.Reliability.Tests;
+
+/// <summary>A simulator, a SQLite ledger, a ThetaData client and the engine, all in this process.</summary>
+internal sealed class EngineWorld : IAsyncDisposable
+{
+    private EngineWorld(RunFolder folder, ThetaDataSimulator simulator, SqliteLedger ledger, IOptionGreeksSource source, RetryPolicyTable retry)
+    {
+        Folder = folder;
+        Simulator = simulator;
+        Ledger = ledger;
+        Source = source;
+        Retry = retry;
+    }
+
+    public RunFolder Folder { get; }
+
+    public ThetaDataSimulator Simulator { get; }
+
+    public SqliteLedger Ledger { get; }
+
+    public IOptionGreeksSource Source { get; }
+
+    public RetryPolicyTable Retry { get; }
+
+    public ProcessingOptions Options => new()
+    {
+        Dataset = "spx",
+        OutputDirectory = Folder.Out,
+        TempDirectory = Folder.Temp,
+        MaxConcurrentSubUnits = 1,
+        Retry = Retry,
+        Lease = TimeSpan.FromSeconds(30),
+    };
+
+    public static async Task<EngineWorld> StartAsync(ThetaDataSimulatorOptions simulator, RetryPolicyTable retry, ThetaApiVersion api = ThetaApiVersion.V2)
+    {
+        var folder = Harness.NewFolder("rel-engine-");
+        var sim = await ThetaDataSimulator.StartAsync(simulator, 0, Harness.Ct);
+        var ledger = await folder.OpenLedgerAsync();
+        var source = ThetaDataClientFactory.Create(new ThetaDataClientOptions
+        {
+            BaseAddress = sim.BaseAddress,
+            ApiVersion = api,
+            MaxConcurrentRequests = 1,
+            RequestTimeout = TimeSpan.FromSeconds(10),
+            Retry = retry,
+        });
+        return new EngineWorld(folder, sim, ledger, source, retry);
+    }
+
+    public async Task<IReadOnlyList<UnitOutcome>> RunAsync(IReadOnlyList<DateOnly> dates, IDiskSpaceProbe? disk = null)
+    {
+        var processor = new SpxUnitProcessor(Ledger, Source, NyseCalendar.Instance, Options, null, disk);
+        return await new RangeRunner(processor, 1).RunAsync(dates, null, CancellationToken.None, Harness.Ct);
+    }
+
+    public string OutputFile(DateOnly day) => EnginePaths.OutputFile(Folder.Out, "spx", day);
+
+    public async ValueTask DisposeAsync()
+    {
+        (Source as IDisposable)?.Dispose();
+        await Simulator.DisposeAsync();
+        await Ledger.DisposeAsync();
+        Folder.Dispose();
+    }
+}
+
+/// <summary>A disk that always has the given number of free bytes.</summary>
+internal sealed class FixedDisk(long bytes) : IDiskSpaceProbe
+{
+    public long GetAvailableBytes(string path) => bytes;
+}
