@@ -5,19 +5,20 @@ using System.Text.Json;
 using Backfill.Core.Datasets;
 using Backfill.Core.Errors;
 using Microsoft.Extensions.Logging;
-using Polly;
 
 namespace Backfill.Sources.ThetaData;
 
 /// <summary>
 /// What both API versions share: one HTTP client, a global concurrency gate held for a whole body (pages
 /// included), retries from the table around whole requests, status mapping, stats and Debug logging.
+/// Attempts are numbered per logical request, continuing from the caller's <see cref="ISourceRequestObserver.PriorAttempts"/>,
+/// so the caller's restarts and the client's own retries together stay within the retry table, and an error kind
+/// the table never retries (a permanent one) is never retried here.
 /// </summary>
 public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDisposable
 {
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _gate;
-    private readonly ResiliencePipeline _retry;
 
     private protected ThetaDataClientBase(ThetaDataClientOptions options, ILogger logger, HttpMessageHandler? handler)
     {
@@ -36,12 +37,6 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _gate = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
-        _retry = RetryPipeline.Create(options.Retry, (e, attempt, delay) =>
-        {
-            Stats.AddRetry();
-            LogRetry(Logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
-            return ValueTask.CompletedTask;
-        });
     }
 
     public abstract string Name { get; }
@@ -52,7 +47,10 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     private protected ILogger Logger { get; }
 
-    public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken);
+    public Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken) =>
+        ListExpirationsAsync(root, null, cancellationToken);
+
+    public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken);
 
     public async IAsyncEnumerable<OptionGreeksRow> StreamGreeksAsync(
         OptionGreeksRequest request, ISourceRequestObserver? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -88,24 +86,10 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                     }
                 }
 
-                var attempt = 0;
-                async ValueTask<PageReader> OpenReportingRetries(CancellationToken ct)
-                {
-                    try
-                    {
-                        return await Open(ct).ConfigureAwait(false);
-                    }
-                    catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt))
-                    {
-                        rejected?.OnRetrying(e, attempt++);
-                        throw;
-                    }
-                }
-
                 // Before any row went out, the whole request (or page) is retried; after, a failure propagates.
                 var page = yielded
                     ? await Open(cancellationToken).ConfigureAwait(false)
-                    : await _retry.ExecuteAsync(OpenReportingRetries, cancellationToken).ConfigureAwait(false);
+                    : await WithRetriesAsync(Open, rejected, cancellationToken).ConfigureAwait(false);
                 using (page)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -173,7 +157,11 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     /// <summary>A small JSON call (a list), retried as a whole, under the concurrency gate.</summary>
     private protected Task<T> GetJsonAsync<T>(Uri url, string what, Func<JsonDocument, T> read, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(
+        GetJsonAsync(url, what, read, null, cancellationToken);
+
+    /// <summary>A small JSON call (a list), retried as a whole, under the concurrency gate; retries are told to <paramref name="observer"/>.</summary>
+    private protected Task<T> GetJsonAsync<T>(Uri url, string what, Func<JsonDocument, T> read, ISourceRequestObserver? observer, CancellationToken cancellationToken) =>
+        WithRetriesAsync(
             async ct =>
             {
                 await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -215,7 +203,31 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                     _gate.Release();
                 }
             },
+            observer,
             cancellationToken).AsTask();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> until it succeeds or the retry table says stop. Attempt numbers continue from
+    /// the observer's <see cref="ISourceRequestObserver.PriorAttempts"/>; each retried failure is reported to it.
+    /// </summary>
+    private async ValueTask<T> WithRetriesAsync<T>(Func<CancellationToken, ValueTask<T>> action, ISourceRequestObserver? observer, CancellationToken cancellationToken)
+    {
+        for (var attempt = Math.Max(0, observer?.PriorAttempts ?? 0); ; attempt++)
+        {
+            try
+            {
+                return await action(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt) && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = Options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
+                Stats.AddRetry();
+                observer?.OnRetrying(e, attempt);
+                LogRetry(Logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Sends a GET and returns a successful response with its body unread; maps every failure.</summary>
     private protected async Task<HttpResponseMessage> SendAsync(Uri url, string what, CancellationToken cancellationToken)

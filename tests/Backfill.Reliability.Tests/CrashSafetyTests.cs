@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Backfill.Engine.Processing;
+using Backfill.Ledger;
 using Backfill.Ledger.Model;
 using Backfill.Simulators.ThetaData;
 using Backfill.Storage.Layout;
@@ -10,14 +11,24 @@ using Backfill.Storage.Verification;
 namespace Backfill.Reliability.Tests;
 
 /// <summary>
-/// SIGKILLs <c>backfill process-range</c> at seeded random moments, including inside the publish/rename window and
-/// right after a rename (while the ledger records the success), and checks after every kill that nothing partial or
-/// wrong is visible; then finishes and compares with a clean reference run byte for byte.
+/// SIGKILLs <c>backfill process-range</c> (a child process) at seeded random moments: after a random delay, when a
+/// publish temp file or a new output file appears, and exactly inside the dangerous windows through the engine's
+/// crash points (<see cref="CrashPoint"/>): before and after the atomic rename of an output file and inside each kind
+/// of ledger write transaction. After every kill: every file in the output tree is complete, verifies and is the
+/// reference file; the ledger's success rows match the files; a date left in processing belongs to a dead process a
+/// new run takes over at once. Then one run finishes and everything is byte-identical to a clean run.
 /// Knobs: <c>BACKFILL_RELIABILITY_KILLS</c> (default 50), <c>BACKFILL_RELIABILITY_SEED</c> (default 20240610).
 /// </summary>
 public sealed class CrashSafetyTests
 {
     private static readonly DateOnly[] Days = [.. Harness.Dates.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture))];
+
+    /// <summary>Ledger writes a kill may land in (before their commit), with how many of them a run makes at most.</summary>
+    private static readonly (string Point, int Max)[] LedgerPoints =
+    [
+        ("ledger.migrate", 1), ("ledger.recover", 1), ("ledger.claim", 3), ("ledger.progress", 6), ("ledger.subunit", 30),
+        ("ledger.complete", 3), ("ledger.metrics", 3), ("ledger.end", 2),
+    ];
 
     [Fact]
     public async Task Killed_runs_never_leave_partial_files_or_stuck_units_and_finish_byte_identical_to_a_clean_run()
@@ -41,45 +52,53 @@ public sealed class CrashSafetyTests
         }
 
         using var f = Harness.NewFolder("rel-crash-");
-        var stats = new Dictionary<string, int>(StringComparer.Ordinal) { ["timed"] = 0, ["publish"] = 0, ["after-rename"] = 0 };
+        var stats = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var completions = 0;
         var takeovers = 0;
-        var republished = 0;
+        var rounds = 0;
         var watch = Stopwatch.StartNew();
         Dictionary<DateOnly, string> stuckBefore = [];
         var done = 0;
         for (var iteration = 0; done < kills && iteration < kills * 4; iteration++)
         {
-            var strategy = random.Next(10) switch
+            // Random moments (timed, or when a publish temp file or a new output file shows up), and the
+            // dangerous windows hit exactly through the engine's crash points.
+            var roll = random.Next(100);
+            var (strategy, hook) = roll switch
             {
-                < 4 => "timed",
-                < 7 => "publish",
-                _ => "after-rename",
+                < 30 => ("timed", (string?)null),
+                < 40 => ("publish-temp-seen", null),
+                < 48 => ("output-changed", null),
+                < 62 => ("publish.before-rename", "publish.before-rename"),
+                < 72 => ("publish.after-rename", "publish.after-rename"),
+                _ => LedgerHook(random),
             };
-            var offsetMs = strategy switch
-            {
-                "timed" => 300 + random.Next(2700),
-                "publish" => random.Next(40),
-                _ => 0,
-            };
+            var delayMs = strategy == "timed" ? 300 + random.Next(2700) : 0;
             var before = OutputState(f.Out);
-            using var run = Harness.Start(f.ProcessRange(sim.BaseAddress));
-            var killed = await KillWhenAsync(run, strategy, offsetMs, f, before);
+            var marker = Path.Combine(f.Root, $"crash-{iteration}.marker");
+            var env = hook is null
+                ? null
+                : new Dictionary<string, string> { [CrashPoint.Variable] = hook, [CrashPoint.FileVariable] = marker };
+            using var run = Harness.Start(f.ProcessRange(sim.BaseAddress), env);
+            var killed = await KillWhenAsync(run, strategy, delayMs, f, before, marker);
             if (killed)
             {
                 done++;
-                stats[strategy]++;
+                var family = strategy.StartsWith("ledger.", StringComparison.Ordinal) ? "ledger-write" : strategy;
+                stats[family] = stats.GetValueOrDefault(family) + 1;
             }
             else
             {
                 var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
-                Assert.True(result.Code == 0, $"an unkilled run failed: {result.Error}");
+                Assert.True(result.Code == 0, $"iteration {iteration} ({strategy}): an unkilled run failed with {result.Code}: {result.Error}");
                 completions++;
             }
 
-            var stuck = await CheckInvariantsAsync(f, expected, $"iteration {iteration} ({strategy}, {(killed ? "killed" : "completed")})");
+            var when = $"iteration {iteration} ({strategy}, {(killed ? "killed" : "completed")}, seed {seed})";
+            var stuck = await CheckInvariantsAsync(f, expected, when);
             foreach (var (day, owner) in stuckBefore)
             {
+                // A date a killed run held must not stay with that dead owner once a later run got to it.
                 if (!stuck.TryGetValue(day, out var now) || now != owner)
                 {
                     takeovers++;
@@ -89,20 +108,20 @@ public sealed class CrashSafetyTests
             stuckBefore = stuck;
             if (!killed || await AllDoneAsync(f))
             {
-                // Start the next round over the same output tree: every file is rewritten and renamed over its old self.
+                // A new round over the same output tree: every file is written again and renamed over its old self.
                 await using var ledger = await f.OpenLedgerAsync();
                 foreach (var day in Days)
                 {
                     await ledger.ResetUnitAsync("spx", day, Harness.Ct);
                 }
 
-                republished++;
+                rounds++;
             }
         }
 
         Assert.True(done >= kills, $"only {done} kills in {kills * 4} runs");
 
-        // Finish: one run to completion, then nothing is processing and every file is the reference file.
+        // Finish: one run to completion, then nothing is processing, no attempt is left open and every file is the reference file.
         using (var last = Harness.Start(f.ProcessRange(sim.BaseAddress)))
         {
             var r = await last.WaitAsync(TimeSpan.FromMinutes(2));
@@ -120,74 +139,73 @@ public sealed class CrashSafetyTests
         }
 
         await CheckInvariantsAsync(f, expected, "final");
+        Assert.Equal(0L, await Harness.ScalarAsync(f.Db, "SELECT COUNT(*) FROM attempt_log WHERE ended_at IS NULL;"));
+        Assert.Equal(0L, await Harness.ScalarAsync(f.Db, "SELECT COUNT(*) FROM processing_log WHERE status <> 'success';"));
+
         // A killed publish leaves its temp file; the next attempt of that date removes it, and cleanup removes the rest.
         var leftovers = Directory.Exists(f.PublishDirectory) ? Directory.GetFiles(f.PublishDirectory) : [];
         Assert.True(leftovers.Length <= Days.Length, $"publish temp files pile up: {string.Join(", ", leftovers)}");
         var cleanup = await Harness.CliAsync(null, f.With("cleanup", "--temp-files"));
         Assert.True(cleanup.Code == 0, cleanup.Out + cleanup.Error);
         Assert.Empty(Directory.Exists(f.PublishDirectory) ? Directory.GetFiles(f.PublishDirectory) : []);
-        Report.Add("crash.publish-temps-left-before-cleanup", leftovers.Length);
         var verify = await Harness.CliAsync(null, f.With("verify", "--deep"));
         Assert.True(verify.Code == 0, verify.Out + verify.Error);
 
         Report.Add("crash.kills", done);
-        Report.Add("crash.kills.timed", stats["timed"]);
-        Report.Add("crash.kills.publish-window", stats["publish"]);
-        Report.Add("crash.kills.after-rename", stats["after-rename"]);
+        foreach (var (family, n) in stats)
+        {
+            Report.Add($"crash.kills.{family}", n);
+        }
+
         Report.Add("crash.runs-completed-unkilled", completions);
         Report.Add("crash.dead-owner-takeovers", takeovers);
-        Report.Add("crash.rounds", republished);
+        Report.Add("crash.rounds", rounds);
+        Report.Add("crash.publish-temps-left-before-cleanup", leftovers.Length);
+        Report.Add("crash.files-differing-from-reference", 0);
         Report.Add("crash.seconds", (long)watch.Elapsed.TotalSeconds);
         TestContext.Current.SendDiagnosticMessage(
-            $"crash safety: {done} kills (timed {stats["timed"]}, publish window {stats["publish"]}, after rename {stats["after-rename"]}), " +
-            $"{completions} unkilled completions, {takeovers} dead-owner takeovers, {republished} rounds, {watch.Elapsed.TotalSeconds:F0} s, seed {seed}");
+            $"crash safety: {done} kills ({string.Join(", ", stats.Select(kv => $"{kv.Key} {kv.Value}"))}), " +
+            $"{completions} unkilled completions, {takeovers} dead-owner takeovers, {rounds} rounds, {watch.Elapsed.TotalSeconds:F0} s, seed {seed}");
+    }
+
+    private static (string Strategy, string? Hook) LedgerHook(Random random)
+    {
+        var (point, max) = LedgerPoints[random.Next(LedgerPoints.Length)];
+        var n = 1 + random.Next(max);
+        var hook = string.Create(CultureInfo.InvariantCulture, $"{point}:{n}");
+        return (point, hook);
     }
 
     /// <summary>Waits for the strategy's moment and SIGKILLs; false when the run finished first.</summary>
-    private static async Task<bool> KillWhenAsync(ChildRun run, string strategy, int offsetMs, RunFolder f, Dictionary<string, DateTime> before)
+    private static async Task<bool> KillWhenAsync(ChildRun run, string strategy, int delayMs, RunFolder f, Dictionary<string, DateTime> before, string marker)
     {
         var limit = Stopwatch.StartNew();
-        if (strategy == "timed")
+        while (true)
         {
-            while (limit.ElapsedMilliseconds < offsetMs)
+            if (run.HasExited)
             {
-                if (run.HasExited)
-                {
-                    return false;
-                }
-
-                await Task.Delay(5, Harness.Ct);
+                return false;
             }
-        }
-        else
-        {
-            while (true)
+
+            if (limit.Elapsed > TimeSpan.FromMinutes(2))
             {
-                if (run.HasExited)
-                {
-                    return false;
-                }
-
-                if (limit.Elapsed > TimeSpan.FromSeconds(20))
-                {
-                    break;
-                }
-
-                var hit = strategy == "publish"
-                    ? Directory.Exists(f.PublishDirectory) && Directory.EnumerateFiles(f.PublishDirectory).Any()
-                    : !SameState(before, OutputState(f.Out));
-                if (hit)
-                {
-                    if (offsetMs > 0)
-                    {
-                        Thread.Sleep(offsetMs);
-                    }
-
-                    break;
-                }
-
-                Thread.Sleep(1);
+                await run.KillAsync();
+                Assert.Fail($"{strategy}: the run neither reached its kill point nor ended within two minutes");
             }
+
+            var hit = strategy switch
+            {
+                "timed" => limit.ElapsedMilliseconds >= delayMs,
+                "publish-temp-seen" => Directory.Exists(f.PublishDirectory) && Directory.EnumerateFiles(f.PublishDirectory).Any(),
+                "output-changed" => !SameState(before, OutputState(f.Out)),
+                _ => File.Exists(marker),
+            };
+            if (hit)
+            {
+                break;
+            }
+
+            await Task.Delay(strategy == "timed" ? 5 : 1, Harness.Ct);
         }
 
         if (run.HasExited)

@@ -12,22 +12,25 @@ namespace Backfill.Reliability.Tests;
 /// <summary>A simulator, a SQLite ledger, a ThetaData client and the engine, all in this process.</summary>
 internal sealed class EngineWorld : IAsyncDisposable
 {
-    private EngineWorld(RunFolder folder, ThetaDataSimulator simulator, SqliteLedger ledger, IOptionGreeksSource source, RetryPolicyTable retry)
+    private readonly ThetaApiVersion _api;
+
+    private EngineWorld(RunFolder folder, ThetaDataSimulator simulator, SqliteLedger ledger, IOptionGreeksSource source, RetryPolicyTable retry, ThetaApiVersion api)
     {
         Folder = folder;
         Simulator = simulator;
         Ledger = ledger;
         Source = source;
         Retry = retry;
+        _api = api;
     }
 
     public RunFolder Folder { get; }
 
-    public ThetaDataSimulator Simulator { get; }
+    public ThetaDataSimulator Simulator { get; private set; }
 
     public SqliteLedger Ledger { get; }
 
-    public IOptionGreeksSource Source { get; }
+    public IOptionGreeksSource Source { get; private set; }
 
     public RetryPolicyTable Retry { get; }
 
@@ -46,7 +49,20 @@ internal sealed class EngineWorld : IAsyncDisposable
         var folder = Harness.NewFolder("rel-engine-");
         var sim = await ThetaDataSimulator.StartAsync(simulator, 0, Harness.Ct);
         var ledger = await folder.OpenLedgerAsync();
-        var source = ThetaDataClientFactory.Create(new ThetaDataClientOptions
+        return new EngineWorld(folder, sim, ledger, Client(sim, retry, api), retry, api);
+    }
+
+    /// <summary>Replaces the terminal (a restart with other options, e.g. healthy again); the ledger and folders stay.</summary>
+    public async Task ReplaceSimulatorAsync(ThetaDataSimulatorOptions options)
+    {
+        (Source as IDisposable)?.Dispose();
+        await Simulator.DisposeAsync();
+        Simulator = await ThetaDataSimulator.StartAsync(options, 0, Harness.Ct);
+        Source = Client(Simulator, Retry, _api);
+    }
+
+    private static IOptionGreeksSource Client(ThetaDataSimulator sim, RetryPolicyTable retry, ThetaApiVersion api) =>
+        ThetaDataClientFactory.Create(new ThetaDataClientOptions
         {
             BaseAddress = sim.BaseAddress,
             ApiVersion = api,
@@ -54,8 +70,6 @@ internal sealed class EngineWorld : IAsyncDisposable
             RequestTimeout = TimeSpan.FromSeconds(10),
             Retry = retry,
         });
-        return new EngineWorld(folder, sim, ledger, source, retry);
-    }
 
     public async Task<IReadOnlyList<UnitOutcome>> RunAsync(IReadOnlyList<DateOnly> dates, IDiskSpaceProbe? disk = null)
     {

@@ -60,6 +60,16 @@ internal static class Harness
         return (code, output.ToString(), error.ToString());
     }
 
+    /// <summary>One number from the ledger file, read directly (not through the code under test).</summary>
+    public static async Task<long> ScalarAsync(string db, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(Ct), CultureInfo.InvariantCulture);
+    }
+
     public static async Task<string> Sha256Async(string path)
     {
         await using var stream = File.OpenRead(path);
