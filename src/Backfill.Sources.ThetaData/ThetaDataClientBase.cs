@@ -115,7 +115,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
                     LogBody(Logger, Redact(pageUrl), pageRows, page.Parser.BytesRead, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     rowNumber = RowNumberAfter(page.Parser);
-                    url = NextPage(page.Parser);
+                    url = OnTerminal(NextPage(page.Parser), what);
                 }
             }
         }
@@ -335,6 +335,25 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
         string.IsNullOrEmpty(url.UserInfo) ? url.PathAndQuery : url.PathAndQuery + " (credentials hidden)";
 
     private protected Uri Relative(string pathAndQuery) => new(Options.BaseAddress, pathAndQuery);
+
+    /// <summary>
+    /// A <c>next_page</c> URL comes from the response body: only its path and query are followed, on the configured
+    /// terminal, so a damaged or hostile body can never send a request to another host or through another scheme.
+    /// </summary>
+    private Uri? OnTerminal(Uri? next, string what)
+    {
+        if (next is null)
+        {
+            return null;
+        }
+
+        if ((next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps) || !next.AbsolutePath.StartsWith('/'))
+        {
+            throw ThetaErrors.Malformed(what, $"next_page '{Backfill.Core.Time.DateInput.Printable(next.OriginalString)}' is not an http(s) URL of the terminal");
+        }
+
+        return new Uri(Options.BaseAddress, next.PathAndQuery);
+    }
 
     private sealed class PageReader(HttpResponseMessage response, ChunkedJsonParser parser) : IDisposable
     {

@@ -93,3 +93,33 @@ internal sealed class FixedDisk(long bytes) : IDiskSpaceProbe
 {
     public long GetAvailableBytes(string path) => bytes;
 }
+
+/// <summary>Fault-free reference files (SHA-256 per date), made once per test run through the same engine.</summary>
+internal static class References
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static readonly Dictionary<string, Dictionary<DateOnly, string>> Made = new(StringComparer.Ordinal);
+
+    public static async Task<Dictionary<DateOnly, string>> SpxAsync(IReadOnlyList<DateOnly> days)
+    {
+        var key = string.Join(",", days);
+        await Gate.WaitAsync(Harness.Ct);
+        try
+        {
+            if (!Made.TryGetValue(key, out var sha))
+            {
+                await using var world = await EngineWorld.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, RetryPolicyTable.Default.WithDelayScale(0.001));
+                var outcomes = await world.RunAsync(days);
+                Assert.All(outcomes, o => Assert.Equal(UnitOutcomeKind.Success, o.Kind));
+                sha = outcomes.ToDictionary(o => o.Date, o => o.FileSha256!);
+                Made[key] = sha;
+            }
+
+            return sha;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}

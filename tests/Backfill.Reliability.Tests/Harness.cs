@@ -70,6 +70,9 @@ internal static class Harness
         return Convert.ToInt64(await command.ExecuteScalarAsync(Ct), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The simulator's base URL as a config value.</summary>
+    public static string Url(Backfill.Simulators.ThetaData.ThetaDataSimulator sim) => sim.BaseAddress.ToString().TrimEnd('/');
+
     public static async Task<string> Sha256Async(string path)
     {
         await using var stream = File.OpenRead(path);

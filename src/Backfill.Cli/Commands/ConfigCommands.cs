@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
+using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
 
 namespace Backfill.Cli.Commands;
@@ -64,7 +65,7 @@ internal static class ConfigCommands
             var table = new ResultTable("Settings", "key", "value", "source", "problem", "description");
             foreach (var s in all.Where(s => only is null || s.Key == only))
             {
-                table.Add(s.Key, s.Value, s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
+                table.Add(s.Key, Shown(s.Value), s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
             }
 
             context.Render(table);
@@ -89,7 +90,7 @@ internal static class ConfigCommands
                     : s.Value is null ? ("missing", $"not set; required before processing. Run: backfill config set {s.Key} {s.Definition.Example}")
                     : ("ok", string.Empty);
                 bad += status == "ok" ? 0 : 1;
-                table.Add(s.Key, s.Value, s.Source.ToString().ToLowerInvariant(), status, message);
+                table.Add(s.Key, Shown(s.Value), s.Source.ToString().ToLowerInvariant(), status, message);
             }
 
             table.Notes.Add(bad == 0 ? "All settings are valid." : $"{bad} setting(s) need attention.");
@@ -164,6 +165,9 @@ internal static class ConfigCommands
         });
         return command;
     }
+
+    /// <summary>A value from flags or the environment as shown: it may be invalid, hold credentials or control characters.</summary>
+    private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);
 
     private static string ChangedBy() => $"{Environment.UserName}@{Environment.MachineName}";
 }
