@@ -154,6 +154,8 @@ public sealed class FaultTests
             Assert.Equal(Days.Length, okInRun);
         }
 
+        var requests = world.Simulator.Stats.TotalRequests;
+
         // The terminal is healthy again: the failed dates are retried and every date ends exactly as the reference.
         await world.ReplaceSimulatorAsync(new ThetaDataSimulatorOptions { Scale = 0.02 });
         var healed = await world.RunAsync(Days);
@@ -171,7 +173,7 @@ public sealed class FaultTests
         }
 
         var key = $"faults.{kind}.{pct}pct";
-        Report.Add($"{key}.requests", world.Simulator.Stats.TotalRequests);
+        Report.Add($"{key}.requests", requests);
         Report.Add($"{key}.injected", injected);
         Report.Add($"{key}.errors-logged", errors.Count);
         Report.Add($"{key}.dates-ok-in-run", okInRun);

@@ -151,7 +151,7 @@ public sealed class FuzzTests
     [Fact]
     public async Task Fuzzed_response_bodies_give_rows_or_a_typed_error_and_never_leave_the_terminal()
     {
-        var inputs = Harness.Knob("BACKFILL_RELIABILITY_FUZZ_JSON", 3000);
+        var inputs = Harness.Knob("BACKFILL_RELIABILITY_FUZZ_JSON", 20000);
         var seed = Harness.Knob("BACKFILL_RELIABILITY_SEED", 20240610);
         var random = new Random(seed + 2);
         var seeds = await SeedBodiesAsync();
