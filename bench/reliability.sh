@@ -10,7 +10,11 @@ report=$(mktemp -t backfill-reliability.XXXXXX)
 export BACKFILL_RELIABILITY_KILLS=$kills BACKFILL_RELIABILITY_SEED=$seed BACKFILL_RELIABILITY_REPORT=$report
 export BACKFILL_RELIABILITY_FUZZ_CLI=${BACKFILL_RELIABILITY_FUZZ_CLI:-2000}
 export BACKFILL_RELIABILITY_FUZZ_JSON=${BACKFILL_RELIABILITY_FUZZ_JSON:-100000}
-dotnet build tests/Backfill.Reliability.Tests -c Release -warnaserror --nologo -v q >/dev/null
+build_log=$(mktemp -t backfill-build.XXXXXX)
+if ! dotnet build tests/Backfill.Reliability.Tests -c Release -warnaserror --nologo >"$build_log" 2>&1; then
+  cat "$build_log" >&2; rm -f "$build_log" "$report"; exit 1
+fi
+rm -f "$build_log"
 start=$(date +%s)
 status=0
 dotnet test --project tests/Backfill.Reliability.Tests -c Release --no-build --no-progress || status=$?

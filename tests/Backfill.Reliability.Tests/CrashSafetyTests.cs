@@ -168,6 +168,48 @@ public sealed class CrashSafetyTests
             $"{completions} unkilled completions, {takeovers} dead-owner takeovers, {rounds} rounds, {watch.Elapsed.TotalSeconds:F0} s, seed {seed}");
     }
 
+    /// <summary>
+    /// A run killed in the middle of a date leaves it in processing; the next run, even for another date, marks it
+    /// interrupted as it starts (no stale lease to wait for), and a later run resumes it from its staged expirations.
+    /// </summary>
+    [Fact]
+    public async Task A_date_a_killed_run_held_is_not_left_in_processing_once_any_next_run_starts()
+    {
+        var reference = await References.SpxAsync(Days);
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, 0, Harness.Ct);
+        using var f = Harness.NewFolder("rel-stuck-");
+        var marker = Path.Combine(f.Root, "crash.marker");
+        using (var run = Harness.Start(f.With("process", "2024-06-10", "--set", $"thetadata.baseUrl={Harness.Url(sim)}"),
+                   new Dictionary<string, string> { [CrashPoint.Variable] = "ledger.subunit:3", [CrashPoint.FileVariable] = marker }))
+        {
+            Assert.True(await KillWhenAsync(run, "ledger.subunit", 0, f, [], marker), "the run ended before its crash point");
+        }
+
+        await using (var ledger = await f.OpenLedgerAsync())
+        {
+            var held = (await ledger.GetUnitAsync("spx", Days[0], Harness.Ct))!;
+            Assert.Equal(UnitStatus.Processing, held.Status);
+            Assert.True(WorkerIdentity.IsDeadLocalOwner(held.Owner));
+        }
+
+        var other = await Harness.CliAsync(null, f.With("process", "2024-06-12", "--set", $"thetadata.baseUrl={Harness.Url(sim)}"));
+        Assert.True(other.Code == 0, other.Out + other.Error);
+        Assert.Contains("2024-06-10", other.Error, StringComparison.Ordinal);
+        await using (var ledger = await f.OpenLedgerAsync())
+        {
+            var unit = (await ledger.GetUnitAsync("spx", Days[0], Harness.Ct))!;
+            Assert.Equal(UnitStatus.Interrupted, unit.Status);
+            Assert.Null(unit.Owner);
+        }
+
+        Assert.Equal(0L, await Harness.ScalarAsync(f.Db, "SELECT COUNT(*) FROM attempt_log WHERE ended_at IS NULL;"));
+        var resume = await Harness.CliAsync(null, f.With("process", "2024-06-10", "--set", $"thetadata.baseUrl={Harness.Url(sim)}", "--format", "json"));
+        Assert.True(resume.Code == 0, resume.Out + resume.Error);
+        var row = JsonDocument.Parse(resume.Out).RootElement.EnumerateArray().Single();
+        Assert.True(row.GetProperty("resumed").GetInt32() >= 2, resume.Out);
+        Assert.Equal(reference[Days[0]], await Harness.Sha256Async(EnginePaths.OutputFile(f.Out, "spx", Days[0])));
+    }
+
     private static (string Strategy, string? Hook) LedgerHook(Random random)
     {
         var (point, max) = LedgerPoints[random.Next(LedgerPoints.Length)];
