@@ -65,8 +65,15 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             var yielded = false;
             long rowNumber = 0;
             var batch = new List<OptionGreeksRow>(1024);
+            var visited = new HashSet<string>(StringComparer.Ordinal);
             while (url is not null)
             {
+                if (!visited.Add(url.AbsoluteUri))
+                {
+                    // A page that names an already read page as the next one would be read forever.
+                    throw ThetaErrors.Malformed(what, $"next_page {Redact(url)} was already read; the pages loop");
+                }
+
                 var pageUrl = url;
                 async ValueTask<PageReader> Open(CancellationToken ct)
                 {
@@ -304,13 +311,13 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                 return msg.GetString();
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Plain text.
+            // Plain text, or a message that is not valid UTF-8.
         }
 
         var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300));
-        return text;
+        return Backfill.Core.Time.DateInput.Printable(text, 300);
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)

@@ -193,8 +193,8 @@ public sealed class DiskAndFileTests
                 }
             }
 
-            using var a = Harness.Start(f.ProcessRange(sim.BaseAddress));
-            using var b = Harness.Start(f.ProcessRange(sim.BaseAddress));
+            using var a = Harness.Start([.. f.ProcessRange(sim.BaseAddress), "--format", "json"]);
+            using var b = Harness.Start([.. f.ProcessRange(sim.BaseAddress), "--format", "json"]);
             var ra = await a.WaitAsync(TimeSpan.FromMinutes(2));
             var rb = await b.WaitAsync(TimeSpan.FromMinutes(2));
             Assert.True(ra.Code == 0, $"round {round}, first process exit {ra.Code}: {ra.Error}");
@@ -216,6 +216,61 @@ public sealed class DiskAndFileTests
         Report.Add("files.two-process-rounds", Rounds);
         Report.Add("files.two-process-dates-done-twice", 0);
         Report.Add("files.two-process-claims-refused", skippedByOther);
+    }
+
+    /// <summary>
+    /// The first process is held (by a crash point) while it publishes the first date; a second process on the same
+    /// ledger and range must leave that date to it and do the others; the held process is then killed and the next
+    /// run finishes its date. Each date is done exactly once and every file is the reference file.
+    /// </summary>
+    [Fact]
+    public async Task A_second_process_leaves_the_date_a_live_first_process_holds_and_does_the_rest()
+    {
+        var reference = await References.SpxAsync(Days);
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, 0, Harness.Ct);
+        using var f = Harness.NewFolder("rel-held-");
+        var marker = Path.Combine(f.Root, "held.marker");
+        using var first = Harness.Start(f.ProcessRange(sim.BaseAddress),
+            new Dictionary<string, string> { [Backfill.Ledger.CrashPoint.Variable] = "publish.before-rename", [Backfill.Ledger.CrashPoint.FileVariable] = marker });
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(marker))
+        {
+            Assert.False(first.HasExited, "the first process ended before it reached its publish");
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "the first process never reached its publish");
+            await Task.Delay(10, Harness.Ct);
+        }
+
+        using (var second = Harness.Start([.. f.ProcessRange(sim.BaseAddress), "--format", "json"]))
+        {
+            var r = await second.WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(r.Code == 0, $"exit {r.Code}: {r.Error}");
+            var rows = JsonDocument.Parse(r.Out).RootElement.EnumerateArray()
+                .ToDictionary(e => e.GetProperty("date").GetString()!, e => (Outcome: e.GetProperty("outcome").GetString(), Message: e.GetProperty("message").GetString()));
+            Assert.Equal("skipped", rows["2024-06-10"].Outcome);
+            Assert.Contains("another worker is processing it", rows["2024-06-10"].Message, StringComparison.Ordinal);
+            Assert.Equal("success", rows["2024-06-11"].Outcome);
+            Assert.Equal("success", rows["2024-06-12"].Outcome);
+        }
+
+        Assert.False(first.HasExited);
+        await first.KillAsync();
+        using (var last = Harness.Start(f.ProcessRange(sim.BaseAddress)))
+        {
+            var r = await last.WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.True(r.Code == 0, $"exit {r.Code}: {r.Error}");
+        }
+
+        foreach (var day in Days)
+        {
+            var date = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            Assert.Equal(1L, await Harness.ScalarAsync(f.Db, $"SELECT COUNT(*) FROM attempt_log WHERE trade_date = '{date}' AND outcome = 'success';"));
+            Assert.Equal(day == Days[0] ? 2L : 1L, await Harness.ScalarAsync(f.Db, $"SELECT COUNT(*) FROM attempt_log WHERE trade_date = '{date}';"));
+            Assert.Equal(reference[day], await Harness.Sha256Async(EnginePaths.OutputFile(f.Out, "spx", day)));
+        }
+
+        var verify = await Harness.CliAsync(null, f.With("verify", "--deep"));
+        Assert.True(verify.Code == 0, verify.Out + verify.Error);
+        Report.Add("files.held-date-left-to-its-owner", 1);
     }
 
     private static int CountOccurrences(string text, string what)

@@ -40,8 +40,8 @@ internal static class ConfigCommands
             var previous = await ledger.GetConfigAsync(SettingsResolver.GlobalScope, definition.Key, ct);
             await ledger.SetConfigAsync(SettingsResolver.GlobalScope, definition.Key, normalised, ChangedBy(), ct);
             context.Say(previous is null
-                ? $"{definition.Key} = {normalised}"
-                : $"{definition.Key} = {normalised} (was {previous.Value})");
+                ? $"{definition.Key} = {Shown(normalised)}"
+                : $"{definition.Key} = {Shown(normalised)} (was {Shown(previous.Value)})");
             if (environment.Variables.ContainsKey(definition.EnvironmentVariable))
             {
                 context.Warn($"{definition.EnvironmentVariable} is set in the environment and takes precedence over the stored value.");
@@ -157,7 +157,7 @@ internal static class ConfigCommands
             var table = new ResultTable("Configuration history", "key", "version", "old_value", "new_value", "changed_at", "changed_by");
             foreach (var change in await ledger.GetConfigHistoryAsync(SettingsResolver.GlobalScope, only, ct))
             {
-                table.Add(change.Key, change.Version, change.OldValue, change.NewValue, change.ChangedAt, change.ChangedBy);
+                table.Add(change.Key, change.Version, Shown(change.OldValue), Shown(change.NewValue), change.ChangedAt, change.ChangedBy);
             }
 
             context.Render(table);
