@@ -63,7 +63,7 @@ public static class Settings
         new(FopRiskFreeRate, SettingKind.Fraction, "0.05",
             "fop: continuously compounded rate for Black-76 discounting.", "0.05"),
         new(FopStrategyFile, SettingKind.FilePath, null,
-            "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml"),
+            "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =
