@@ -115,13 +115,13 @@ public static class FopOutput
         {
             using var group = file.RowGroup(g);
             var n = checked((int)group.MetaData.NumRows);
-            var dates = group.Column(0).LogicalReader<DateOnly>().ReadAll(n);
+            var dates = group.Column(0).LogicalReader<Date>().ReadAll(n); // ParquetSharp reads DATE as its own Date type by default
             var futures = group.Column(2).LogicalReader<double?>().ReadAll(n);
             var symbols = group.Column(4).LogicalReader<string?>().ReadAll(n);
             var prices = group.Column(8).LogicalReader<double?>().ReadAll(n);
             for (var i = 0; i < n; i++)
             {
-                result.Add((dates[i], futures[i], symbols[i], prices[i]));
+                result.Add((DateOnly.FromDateTime(dates[i].DateTime), futures[i], symbols[i], prices[i]));
             }
         }
 

@@ -67,9 +67,35 @@ public sealed class FopSelector(FopMarketData data, FopStrategy strategy, string
         return list;
     }
 
+    /// <summary>The cache folder of a temp root: <c>{temp}/fop/selections</c>.</summary>
+    public static string CacheDirectoryFor(string tempRoot, string dataset = "fop") => Path.Combine(tempRoot, dataset, "selections");
+
+    /// <summary>Where the selection of one roll date and contract is cached.</summary>
+    public string CachePath(DateOnly rollDate, ContractMonth contract) =>
+        Path.Combine(cacheDirectory, string.Create(CultureInfo.InvariantCulture, $"{rollDate:yyyy-MM-dd}_{contract.Year:D4}{contract.Month:D2}_{strategy.CacheKey}.json"));
+
+    /// <summary>The cached selection, or null when it was never computed (or its cache entry is damaged). No request is made.</summary>
+    public async Task<FopSelection?> TryCachedAsync(DateOnly rollDate, ContractMonth contract, CancellationToken cancellationToken)
+    {
+        var path = CachePath(rollDate, contract);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<FopSelection>(await File.ReadAllTextAsync(path, cancellationToken), Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public async Task<FopSelection> SelectAsync(DateOnly rollDate, ContractMonth contract, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(cacheDirectory, string.Create(CultureInfo.InvariantCulture, $"{rollDate:yyyy-MM-dd}_{contract.Year:D4}{contract.Month:D2}_{strategy.CacheKey}.json"));
+        var path = CachePath(rollDate, contract);
         if (File.Exists(path))
         {
             try

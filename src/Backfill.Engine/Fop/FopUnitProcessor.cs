@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Backfill.Core.Errors;
@@ -26,6 +27,9 @@ public sealed class FopUnitProcessor : IUnitProcessor
     private readonly TimeProvider _time;
     private readonly string _owner;
 
+    /// <summary>Retries the client reports while this async flow processes one date (null outside a date).</summary>
+    private readonly AsyncLocal<ConcurrentQueue<(BackfillException Error, int Attempt)>?> _retries = new();
+
     public FopUnitProcessor(ILedger ledger, FopMarketData data, FopStrategy strategy, ProcessingOptions options, TimeProvider? time = null, string? owner = null)
     {
         _ledger = ledger;
@@ -34,6 +38,7 @@ public sealed class FopUnitProcessor : IUnitProcessor
         _options = options;
         _time = time ?? TimeProvider.System;
         _owner = owner ?? WorkerIdentity.Current;
+        _data.Client.Retrying += (error, attempt, _) => _retries.Value?.Enqueue((error, attempt));
     }
 
     /// <summary>Where roll-date selections are cached.</summary>
@@ -42,9 +47,25 @@ public sealed class FopUnitProcessor : IUnitProcessor
     public async Task<UnitOutcome> ProcessAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var dataset = _options.Dataset;
         var watch = Stopwatch.StartNew();
         var requestsBefore = _data.Client.Stats.Requests;
+        var retries = new ConcurrentQueue<(BackfillException Error, int Attempt)>();
+        _retries.Value = retries;
+        try
+        {
+            return await ProcessScopedAsync(date, progress, watch, requestsBefore, stop, abort);
+        }
+        finally
+        {
+            _retries.Value = null;
+            await RecordRetriesAsync(date, retries);
+        }
+    }
+
+    private async Task<UnitOutcome> ProcessScopedAsync(
+        DateOnly date, UnitProgress progress, Stopwatch watch, long requestsBefore, CancellationToken stop, CancellationToken abort)
+    {
+        var dataset = _options.Dataset;
         var existing = await _ledger.GetUnitAsync(dataset, date, abort);
         if (existing is { Status: UnitStatus.Processing } && WorkerIdentity.IsDeadLocalOwner(existing.Owner))
         {
@@ -80,6 +101,11 @@ public sealed class FopUnitProcessor : IUnitProcessor
         {
             var kind = e is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
             var message = e is BackfillException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (_retries.Value is { } retried)
+            {
+                await RecordRetriesAsync(date, retried); // the retries first, then the error that ended the attempt
+            }
+
             await _ledger.RecordErrorAsync(new ErrorRecord
             {
                 Dataset = dataset, TradeDate = date, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
@@ -87,6 +113,22 @@ public sealed class FopUnitProcessor : IUnitProcessor
             }, CancellationToken.None);
             await _ledger.FailUnitAsync(dataset, date, _owner, kind, message, CancellationToken.None);
             return new UnitOutcome(date, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = watch.Elapsed };
+        }
+    }
+
+    /// <summary>
+    /// Writes each retry the Databento client made for this date to the error log: error type, HTTP status, the 0-based
+    /// attempt that failed, and <c>will_retry</c> set (the client tried again). The message never holds the API key.
+    /// </summary>
+    private async Task RecordRetriesAsync(DateOnly date, ConcurrentQueue<(BackfillException Error, int Attempt)> retries)
+    {
+        while (retries.TryDequeue(out var item))
+        {
+            await _ledger.RecordErrorAsync(new ErrorRecord
+            {
+                Dataset = _options.Dataset, TradeDate = date, SubUnit = "databento", ErrorType = item.Error.Kind.ToString(),
+                Message = item.Error.Message, Attempt = item.Attempt, StatusCode = item.Error.StatusCode, WillRetry = true,
+            }, CancellationToken.None);
         }
     }
 

@@ -63,12 +63,19 @@ public sealed class DatabentoHistoricalClient : IDisposable
         _retry = RetryPipeline.Create(options.Retry, async (e, attempt, delay) =>
         {
             Stats.AddRetry();
+            Retrying?.Invoke(e, attempt, delay);
             if (onRetry is not null)
             {
                 await onRetry(e, attempt, delay);
             }
         });
     }
+
+    /// <summary>
+    /// Raised for every failure the client is about to retry (error, 0-based attempt that failed, delay before the next),
+    /// on the caller's async flow, so a subscriber can attribute it to the unit of work in progress.
+    /// </summary>
+    public event Action<BackfillException, int, TimeSpan>? Retrying;
 
     public DatabentoClientStats Stats { get; } = new();
 
