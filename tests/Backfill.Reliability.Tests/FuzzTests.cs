@@ -333,7 +333,9 @@ public sealed class FuzzTests
                 url = Pick(random, [$"http://user:{Secret}@127.0.0.1:1", $"http://127.0.0.1:1/?key={Secret}", "ftp://127.0.0.1/", "127.0.0.1:25510", "http://[::1", "", "http://\u00e9xample.invalid:99999"]);
                 break;
             case 3:
-                env = new Dictionary<string, string> { ["BACKFILL_THETADATA_BASEURL"] = $"http://admin:{Secret}@127.0.0.1:25510" };
+                env = random.Next(2) == 0
+                    ? new Dictionary<string, string> { ["BACKFILL_THETADATA_BASEURL"] = $"http://admin:{Secret}@127.0.0.1:25510" }
+                    : new Dictionary<string, string> { ["BACKFILL_DATABENTO_APIKEY"] = $"db-{Secret}" };
                 break;
             case 4:
                 extra.AddRange(["--set", $"{Pick(random, Keys)}={Pick(random, Numbers)}"]);
@@ -360,6 +362,9 @@ public sealed class FuzzTests
             "--set", $"processing.outputDirectory={output}",
             "--set", $"processing.tempDirectory={temp}",
             "--set", $"thetadata.baseUrl={url}",
+
+            // Never the vendor: a dataset that calls Databento (fop) gets the local simulator, which refuses.
+            "--set", $"databento.baseUrl={goneUrl}",
         ]);
         args.AddRange(extra);
         return ([.. args], env, bad);
