@@ -28,7 +28,8 @@ internal static class ProcessingRun
             }
         }
 
-        var recovered = await ledger.RecoverExpiredAsync(dataset.Name, ct);
+        var recovered = (await ledger.RecoverExpiredAsync(dataset.Name, ct))
+            .Concat(await DeadWorkers.RecoverAsync(ledger, dataset.Name, ct)).Distinct().Order().ToList();
         if (recovered.Count > 0)
         {
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
