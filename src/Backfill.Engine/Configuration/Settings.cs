@@ -22,6 +22,7 @@ public static class Settings
     public const string FopDeltaTolerance = "fop.deltaTolerance";
     public const string FopRiskFreeRate = "fop.riskFreeRate";
     public const string FopStrategyFile = "fop.strategyFile";
+    public const string OhlcvKeyFile = "ohlcv.keyFile";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -64,6 +65,8 @@ public static class Settings
             "fop: continuously compounded rate for Black-76 discounting.", "0.05"),
         new(FopStrategyFile, SettingKind.FilePath, null,
             "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
+        new(OhlcvKeyFile, SettingKind.FilePath, "./data/keys/ohlcv-keys.json",
+            "ohlcv: the key file (0600, refused when group or others can read it); OHLCV_ENCRYPTION_KEY overrides its active key.", "./data/keys/ohlcv-keys.json"),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =
