@@ -17,7 +17,7 @@ public sealed partial class PostgresUrl
     }
 
     /// <summary>The Npgsql connection string (holds the password: never print it).</summary>
-    internal string ConnectionString { get; }
+    public string ConnectionString { get; }
 
     /// <summary>The URL with the password replaced by <c>***</c>.</summary>
     public string Masked { get; }
