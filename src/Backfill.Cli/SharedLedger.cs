@@ -19,7 +19,9 @@ internal static class SharedLedger
             throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
         }
 
-        if (setting.Value is null)
+        // A flag beats the environment: --db FILE wins over BACKFILL_DATABASE_URL.
+        var path = context.Resolver.ResolveBootstrap(Settings.DatabasePath);
+        if (setting.Value is null || (path.Source == SettingSource.Flag && setting.Source != SettingSource.Flag))
         {
             return null;
         }
