@@ -65,7 +65,7 @@ internal static class ConfigCommands
             var table = new ResultTable("Settings", "key", "value", "source", "problem", "description");
             foreach (var s in all.Where(s => only is null || s.Key == only))
             {
-                table.Add(s.Key, Shown(s.Value), s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
+                table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
             }
 
             context.Render(table);
@@ -91,7 +91,7 @@ internal static class ConfigCommands
                     : s.Value is null ? ("missing", $"not set; required before processing. Run: backfill config set {s.Key} {s.Definition.Example}")
                     : ("ok", string.Empty);
                 bad += status == "ok" ? 0 : 1;
-                table.Add(s.Key, Shown(s.Value), s.Source.ToString().ToLowerInvariant(), status, message);
+                table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), status, message);
             }
 
             table.Notes.Add(bad == 0 ? "All settings are valid." : $"{bad} setting(s) need attention.");
