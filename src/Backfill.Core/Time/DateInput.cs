@@ -104,7 +104,7 @@ public static partial class DateInput
     public static string Printable(string value) => Printable(value, 64);
 
     /// <summary>
-    /// Makes user text safe to echo: the user info and the query of anything that looks like a URL are masked (they
+    /// Makes user text safe to echo: the password or token in the user info and the query of anything that looks like a URL are masked (a user name is kept) (they
     /// may hold a password or a token), control characters are escaped, and the length is capped at
     /// <paramref name="maxLength"/> characters.
     /// </summary>
@@ -113,7 +113,7 @@ public static partial class DateInput
         ArgumentNullException.ThrowIfNull(value);
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            value = UrlQuery().Replace(UrlUserInfo().Replace(value, "://***@"), "?***");
+            value = UrlQuery().Replace(UrlUserInfo().Replace(value, m => m.Groups["user"].Success ? $"://{m.Groups["user"].Value}:***@" : "://***@"), "?***");
         }
 
         var capped = value.Length > maxLength ? string.Concat(value.AsSpan(0, maxLength), "…") : value;
@@ -133,7 +133,8 @@ public static partial class DateInput
         return builder.ToString();
     }
 
-    [GeneratedRegex(@"://[^/?#\s]*@", RegexOptions.CultureInvariant)]
+    /// <summary>The user info of a URL; a user name followed by a password keeps the name (it is not a secret).</summary>
+    [GeneratedRegex(@"://(?:(?<user>[^/?#\s:@]+):)?[^/?#\s]*@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlUserInfo();
 
     [GeneratedRegex(@"\?[^\s#]*", RegexOptions.CultureInvariant)]

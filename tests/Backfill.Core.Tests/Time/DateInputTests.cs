@@ -22,9 +22,11 @@ public sealed class DateInputTests
         Assert.Throws<InvalidInputException>(() => DateInput.ParseLast("٣٠d", Today));
 
     [Theory]
-    [InlineData("http://user:hunter2@127.0.0.1:25510", "http://***@127.0.0.1:25510")]
+    [InlineData("http://user:hunter2@127.0.0.1:25510", "http://user:***@127.0.0.1:25510")]
     [InlineData("https://127.0.0.1:25503/v3?token=hunter2&x=1", "https://127.0.0.1:25503/v3?***")]
-    [InlineData("see ftp://a:hunter2@h/x?k=hunter2 now", "see ftp://***@h/x?*** now")]
+    [InlineData("see ftp://a:hunter2@h/x?k=hunter2 now", "see ftp://a:***@h/x?*** now")]
+    [InlineData("https://hunter2@h/x", "https://***@h/x")]
+    [InlineData("postgres://team:hun@ter2@db:5432/x", "postgres://team:***@db:5432/x")]
     public void Credentials_and_queries_of_urls_are_masked(string value, string shown)
     {
         Assert.Equal(shown, DateInput.Printable(value));
