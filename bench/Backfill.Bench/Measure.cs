@@ -1,29 +1,92 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Backfill.Bench;
 
-/// <summary>Helpers for honest figures: wall time and this process's peak resident memory.</summary>
+/// <summary>Helpers for honest figures: wall time and this process's resident memory.</summary>
 internal static class Measure
 {
     /// <summary>Peak resident set size of this process in bytes (VmHWM on Linux; working set elsewhere).</summary>
-    public static long PeakRssBytes()
-    {
-        const string status = "/proc/self/status";
-        if (File.Exists(status))
-        {
-            foreach (var line in File.ReadLines(status))
-            {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    var kb = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                    return kb * 1024;
-                }
-            }
-        }
+    public static long PeakRssBytes() => StatusKb("VmHWM:") is { } kb ? kb * 1024 : Process.GetCurrentProcess().PeakWorkingSet64;
 
-        using var p = Process.GetCurrentProcess();
-        return p.PeakWorkingSet64;
+    /// <summary>Current resident set size in bytes (VmRSS on Linux).</summary>
+    public static long RssBytes() => StatusKb("VmRSS:") is { } kb ? kb * 1024 : Process.GetCurrentProcess().WorkingSet64;
+
+    /// <summary>Resets VmHWM to the current RSS (Linux ≥ 4.0: write 5 to /proc/self/clear_refs).</summary>
+    public static bool TryResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return PeakRssBytes() <= RssBytes() + (4 << 20);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static string Mb(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MB";
+
+    private static long? StatusKb(string key)
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines(status))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Samples VmRSS and the GC heap size every 20 ms on a background thread.</summary>
+    public sealed class RssSampler : IDisposable
+    {
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public RssSampler()
+        {
+            _thread = new Thread(Run) { IsBackground = true, Name = "rss-sampler" };
+            _thread.Start();
+        }
+
+        public long MaxRssBytes { get; private set; }
+
+        public long MaxGcHeapBytes { get; private set; }
+
+        public void Stop()
+        {
+            _stop = true;
+            _thread.Join();
+        }
+
+        public void Dispose()
+        {
+            if (!_stop)
+            {
+                Stop();
+            }
+        }
+
+        private void Run()
+        {
+            while (!_stop)
+            {
+                MaxRssBytes = Math.Max(MaxRssBytes, RssBytes());
+                MaxGcHeapBytes = Math.Max(MaxGcHeapBytes, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes);
+                Thread.Sleep(20);
+            }
+
+            MaxRssBytes = Math.Max(MaxRssBytes, RssBytes());
+        }
+    }
 }

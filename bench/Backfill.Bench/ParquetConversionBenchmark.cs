@@ -6,42 +6,104 @@ using Backfill.Storage.Staging;
 
 namespace Backfill.Bench;
 
-/// <summary>Stages N plausible greeks rows as NDJSON (one file per expiration), then times NDJSON → sorted Parquet.</summary>
+/// <summary>
+/// Stages greeks rows as NDJSON (one file per expiration), then times NDJSON → sorted Parquet.
+/// Shapes: <c>synthetic</c> (40 expirations x 150 strikes, N rows) and <c>real</c> (a real-size trading day:
+/// 62 non-empty expirations from 3,128 to 269,008 rows, 391 minutes per contract, 643 empty files, 10,072,160 rows).
+/// Peak RSS is reported for the conversion alone: VmHWM is reset (/proc/self/clear_refs) after generation and a
+/// sampler thread also records VmRSS. With <c>--staging DIR</c> the staged files are kept and reused, so a second
+/// run converts in a fresh process that never generated anything.
+/// </summary>
 internal sealed class ParquetConversionBenchmark : IBenchmark
 {
+    private const int RealMinutes = 391;
+
     public string Name => "ndjson-parquet";
 
-    public string Description => "staging NDJSON -> sorted zstd Parquet (args: [rows=5000000] [copy-output-to-dir])";
+    public string Description =>
+        "staging NDJSON -> sorted zstd Parquet (args: [rows=5000000] [--shape synthetic|real] [--staging DIR (kept, reused)] [--copy-to DIR] [--row-group N] [--parse-ahead N])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var target = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 5_000_000;
+        long target = 5_000_000;
+        var shape = "synthetic";
+        string? stagingArg = null;
+        string? copyTo = null;
+        var options = new SpxParquetWriterOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--shape": shape = args[++i]; break;
+                case "--staging": stagingArg = args[++i]; break;
+                case "--copy-to": copyTo = args[++i]; break;
+                case "--row-group": options = options with { MaxRowGroupRows = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--parse-ahead": options = options with { ParseAhead = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                default:
+                    if (!long.TryParse(args[i], CultureInfo.InvariantCulture, out target))
+                    {
+                        copyTo = args[i]; // legacy second positional argument
+                    }
+
+                    break;
+            }
+        }
+
+        if (shape is not ("synthetic" or "real"))
+        {
+            Console.Error.WriteLine("--shape must be synthetic or real");
+            return 2;
+        }
+
         var root = Path.Combine(Path.GetTempPath(), "backfill-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var staging = Path.Combine(root, "staging");
-        Directory.CreateDirectory(staging);
+        var staging = stagingArg ?? Path.Combine(root, "staging");
+        Directory.CreateDirectory(root);
         try
         {
-            var genWatch = Stopwatch.StartNew();
-            var staged = await GenerateAsync(staging, target, cancellationToken);
-            var stagedBytes = Directory.GetFiles(staging).Sum(f => new FileInfo(f).Length);
-            Console.WriteLine($"staged   {staged:N0} rows in {GreeksStaging.ListComplete(staging).Count} files, {Measure.Mb(stagedBytes)}, {genWatch.Elapsed.TotalSeconds:F1} s (not timed)");
+            var stagedFiles = GreeksStaging.ListComplete(staging);
+            if (stagingArg is not null && stagedFiles.Count > 0)
+            {
+                Console.WriteLine($"reusing  {staging} (not regenerated; --shape/rows ignored)");
+            }
+            else
+            {
+                Directory.CreateDirectory(staging);
+                var genWatch = Stopwatch.StartNew();
+                var staged = shape == "real" ? await GenerateRealAsync(staging, cancellationToken) : await GenerateAsync(staging, target, cancellationToken);
+                Console.WriteLine($"staged   {staged:N0} rows ({shape}), {genWatch.Elapsed.TotalSeconds:F1} s (not timed); peak RSS of generation {Measure.Mb(Measure.PeakRssBytes())}");
+            }
+
+            var files = GreeksStaging.ListComplete(staging);
+            var stagedBytes = files.Sum(f => new FileInfo(f.Path).Length);
+            Console.WriteLine($"files    {files.Count} staging files ({files.Count(f => new FileInfo(f.Path).Length > 0)} non-empty), {Measure.Mb(stagedBytes)}");
 
             var output = Path.Combine(root, "spx.parquet");
-            var files = GreeksStaging.ListComplete(staging);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            var rssBefore = Measure.RssBytes();
+            var hwmReset = Measure.TryResetPeakRss();
+            using var sampler = new Measure.RssSampler();
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var gen2Before = GC.CollectionCount(2);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
-            var result = await new SpxParquetWriter().WriteAsync(files, output, new SpxFileIdentity(new DateOnly(2024, 1, 2), "bench", "v2"), cancellationToken);
+            var result = await new SpxParquetWriter(options).WriteAsync(files, output, new SpxFileIdentity(new DateOnly(2024, 1, 2), "bench", "v2"), cancellationToken);
             var seconds = watch.Elapsed.TotalSeconds;
-            Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates)");
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+            sampler.Stop();
+            var gcInfo = GC.GetGCMemoryInfo(GCKind.Any);
+            Console.WriteLine($"options  row group {options.MaxRowGroupRows:N0} rows, parse-ahead {options.ParseAhead}, zstd {options.CompressionLevel}; GC server={System.Runtime.GCSettings.IsServerGC} latency={System.Runtime.GCSettings.LatencyMode}");
+            Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates)");
             Console.WriteLine($"seconds  {seconds:F2} wall, {cpu:F2} CPU ({cpu / seconds:F2} cores busy; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
             Console.WriteLine($"rows/s   {result.RowCount / seconds:N0}");
             Console.WriteLine($"input    {Measure.Mb(stagedBytes)} NDJSON ({stagedBytes / seconds / 1e6:F0} MB/s)");
             Console.WriteLine($"output   {Measure.Mb(new FileInfo(output).Length)}");
-            Console.WriteLine($"peak RSS {Measure.Mb(Measure.PeakRssBytes())} (whole process, generation included)");
-            if (args.Length > 1)
+            Console.WriteLine($"managed  {Measure.Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, {GC.CollectionCount(2) - gen2Before} gen2 GCs, max sampled GC heap {Measure.Mb(sampler.MaxGcHeapBytes)}, last GC heap {Measure.Mb(gcInfo.HeapSizeBytes)} (fragmented {Measure.Mb(gcInfo.FragmentedBytes)})");
+            var peak = hwmReset ? Measure.PeakRssBytes() : sampler.MaxRssBytes;
+            Console.WriteLine($"peak RSS {Measure.Mb(peak)} during conversion ({(hwmReset ? "VmHWM after reset" : "sampled VmRSS")}; sampled max {Measure.Mb(sampler.MaxRssBytes)}; RSS before conversion {Measure.Mb(rssBefore)})");
+            if (copyTo is not null)
             {
-                File.Copy(output, Path.Combine(args[1], "spx-options-2024-01-02.parquet"), overwrite: true);
+                File.Copy(output, Path.Combine(copyTo, "spx-options-2024-01-02.parquet"), overwrite: true);
             }
 
             return 0;
@@ -74,18 +136,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
                 {
                     for (var m = 0; m < minutes && written < target; m++)
                     {
-                        var spot = 4700 + Math.Round(Math.Sin(m / 50.0) * 20, 2);
-                        var moneyness = (spot - (strike / 1000.0)) / (spot * 0.15 * Math.Sqrt(years));
-                        var delta = right == 'C' ? 0.5 + (0.5 * Math.Tanh(moneyness)) : -0.5 + (0.5 * Math.Tanh(moneyness));
-                        var mid = Math.Max(0.05, Math.Abs(delta) * 40 + rng.NextDouble());
-                        var bid = Math.Round(mid - 0.05, 2);
-                        await writer.WriteAsync(
-                            new OptionGreeksRow(
-                                day, root, expiration, strike, right, 34_200_000 + (m * 60_000),
-                                bid, bid + 0.1, delta, -mid / 30 * rng.NextDouble(), mid * 0.2 * rng.NextDouble(), delta * years,
-                                -delta * years * 0.01, delta * spot / mid, 0.12 + (0.1 * rng.NextDouble()), rng.NextDouble() * 1e-4,
-                                34_200_000 + (m * 60_000), spot),
-                            cancellationToken);
+                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng), cancellationToken);
                         written++;
                     }
                 }
@@ -95,5 +146,75 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// A real-size day: 62 non-empty expirations (strike counts 344 down to 4, concave, summing to 12,880 contracts
+    /// pairs, i.e. 10,072,160 rows at 391 minutes) plus 643 empty expiration files.
+    /// </summary>
+    private static async Task<long> GenerateRealAsync(string directory, CancellationToken cancellationToken)
+    {
+        const int expirations = 62;
+        const int totalStrikes = 12_880;
+        var strikes = new int[expirations];
+        for (var e = 0; e < expirations; e++)
+        {
+            strikes[e] = (int)Math.Round(4 + (340 * (1 - Math.Pow(e / (double)(expirations - 1), 1.494))));
+        }
+
+        var diff = totalStrikes - strikes.Sum();
+        for (var e = 1; diff != 0; e = (e % (expirations - 2)) + 1)
+        {
+            strikes[e] += Math.Sign(diff);
+            diff -= Math.Sign(diff);
+        }
+
+        var day = new DateOnly(2024, 1, 2);
+        var rng = new Random(11);
+        long written = 0;
+        for (var e = 0; e < expirations; e++)
+        {
+            var root = e % 5 == 4 ? "SPX" : "SPXW";
+            var expiration = day.AddDays(e < 30 ? e : 30 + ((e - 30) * 7));
+            await using var writer = GreeksStagingWriter.Create(directory, GreeksStaging.SubUnitName(root, expiration));
+            var years = ((expiration.DayNumber - day.DayNumber) + 0.5) / 365.0;
+            var first = 4_700_000 - (strikes[e] / 2 * 5_000);
+            for (var s = 0; s < strikes[e]; s++)
+            {
+                var strike = first + (s * 5_000);
+                foreach (var right in "CP")
+                {
+                    for (var m = 0; m < RealMinutes; m++)
+                    {
+                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng), cancellationToken);
+                        written++;
+                    }
+                }
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        for (var i = 0; i < 643; i++)
+        {
+            await using var writer = GreeksStagingWriter.Create(directory, GreeksStaging.SubUnitName(i % 2 == 0 ? "SPX" : "SPXW", day.AddDays(400 + (i / 2))));
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        return written;
+    }
+
+    private static OptionGreeksRow Row(DateOnly day, string root, DateOnly expiration, int strike, char right, int m, double years, Random rng)
+    {
+        var spot = 4700 + Math.Round(Math.Sin(m / 50.0) * 20, 2);
+        var moneyness = (spot - (strike / 1000.0)) / (spot * 0.15 * Math.Sqrt(years));
+        var delta = right == 'C' ? 0.5 + (0.5 * Math.Tanh(moneyness)) : -0.5 + (0.5 * Math.Tanh(moneyness));
+        var mid = Math.Max(0.05, Math.Abs(delta) * 40 + rng.NextDouble());
+        var bid = Math.Round(mid - 0.05, 2);
+        return new OptionGreeksRow(
+            day, root, expiration, strike, right, 34_200_000 + (m * 60_000),
+            bid, bid + 0.1, delta, -mid / 30 * rng.NextDouble(), mid * 0.2 * rng.NextDouble(), delta * years,
+            -delta * years * 0.01, delta * spot / mid, 0.12 + (0.1 * rng.NextDouble()), rng.NextDouble() * 1e-4,
+            34_200_000 + (m * 60_000), spot);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
@@ -32,7 +31,15 @@ public sealed class SpxParquetWriter
         ArgumentNullException.ThrowIfNull(identity);
         var ordered = Order(stagingFiles);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pool = new ConcurrentBag<GreeksColumnBatch>();
+
+        // A fixed set of ParseAhead + 1 batches (one being written, ParseAhead being parsed): the memory bound.
+        // Each grows to the largest expiration it has held and is reused, never reallocated per file.
+        var pool = Channel.CreateBounded<GreeksColumnBatch>(_options.ParseAhead + 1);
+        for (var i = 0; i <= _options.ParseAhead; i++)
+        {
+            pool.Writer.TryWrite(new GreeksColumnBatch(16));
+        }
+
         var channel = Channel.CreateBounded<Task<SortedExpiration>>(new BoundedChannelOptions(_options.ParseAhead)
         {
             SingleReader = true,
@@ -73,15 +80,16 @@ public sealed class SpxParquetWriter
     }
 
     private static async Task ProduceAsync(
-        List<GreeksStagingFile> files, DateOnly tradeDate, ChannelWriter<Task<SortedExpiration>> writer, ConcurrentBag<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+        List<GreeksStagingFile> files, DateOnly tradeDate, ChannelWriter<Task<SortedExpiration>> writer, Channel<GreeksColumnBatch> pool, CancellationToken cancellationToken)
     {
         try
         {
             foreach (var file in files)
             {
-                // The bounded channel holds at most ParseAhead parse tasks: that is the memory bound.
+                // A parse starts only with a free batch and the bounded channel holds at most ParseAhead parse tasks.
+                var batch = await pool.Reader.ReadAsync(cancellationToken);
                 await writer.WaitToWriteAsync(cancellationToken);
-                var parse = Task.Run(() => ParseAndSort(file, tradeDate, pool), cancellationToken);
+                var parse = Task.Run(() => ParseAndSort(file, tradeDate, batch), cancellationToken);
                 await writer.WriteAsync(parse, cancellationToken);
             }
 
@@ -94,27 +102,15 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private static SortedExpiration ParseAndSort(GreeksStagingFile file, DateOnly tradeDate, ConcurrentBag<GreeksColumnBatch> pool)
+    private static SortedExpiration ParseAndSort(GreeksStagingFile file, DateOnly tradeDate, GreeksColumnBatch batch)
     {
-        var raw = Rent(pool);
-        try
-        {
-            GreeksStagingReader.ReadInto(file, tradeDate, raw);
-            var sorted = Rent(pool);
-            var duplicates = ExpirationSorter.SortInto(raw, sorted);
-            return new SortedExpiration(sorted, duplicates);
-        }
-        finally
-        {
-            pool.Add(raw);
-        }
+        GreeksStagingReader.ReadInto(file, tradeDate, batch);
+        var duplicates = ExpirationSorter.SortInPlace(batch);
+        return new SortedExpiration(batch, duplicates);
     }
 
-    private static GreeksColumnBatch Rent(ConcurrentBag<GreeksColumnBatch> pool) =>
-        pool.TryTake(out var batch) ? batch : new GreeksColumnBatch(64 * 1024);
-
     private async Task<SpxParquetWriteResult> ConsumeAsync(
-        ChannelReader<Task<SortedExpiration>> reader, string outputPath, SpxFileIdentity identity, ConcurrentBag<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+        ChannelReader<Task<SortedExpiration>> reader, string outputPath, SpxFileIdentity identity, Channel<GreeksColumnBatch> pool, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -171,7 +167,7 @@ public sealed class SpxParquetWriter
                     }
                 }
 
-                pool.Add(batch);
+                pool.Writer.TryWrite(batch);
             }
 
             if (rowGroup is not null)
@@ -225,9 +221,10 @@ public sealed class SpxParquetWriter
     {
         private readonly byte[] _asciiBytes = GC.AllocateArray<byte>(256, pinned: true);
         private readonly Dictionary<string, (byte[] Bytes, nint Pointer)> _roots = new(StringComparer.Ordinal);
-        private int[] _ints = new int[1024];
-        private long[] _longs = new long[1024];
-        private ByteArray[] _byteArrays = new ByteArray[1024];
+        private const int ChunkRows = 64 * 1024;
+        private readonly int[] _ints = new int[ChunkRows];
+        private readonly long[] _longs = new long[ChunkRows];
+        private readonly ByteArray[] _byteArrays = new ByteArray[ChunkRows];
 
         public RowGroupColumns()
         {
@@ -239,7 +236,15 @@ public sealed class SpxParquetWriter
 
         public void Write(RowGroupWriter rowGroup, GreeksColumnBatch batch, int offset, int count)
         {
-            Ensure(count);
+            // Fixed-size scratch: columns are fed in chunks (a multiple of Arrow's 1024-row write batch).
+            for (var done = 0; done < count; done += ChunkRows)
+            {
+                WriteChunk(rowGroup, batch, offset + done, Math.Min(ChunkRows, count - done));
+            }
+        }
+
+        private void WriteChunk(RowGroupWriter rowGroup, GreeksColumnBatch batch, int offset, int count)
+        {
             var ints = _ints.AsSpan(0, count);
             var byteArrays = _byteArrays.AsSpan(0, count);
 
@@ -303,17 +308,6 @@ public sealed class SpxParquetWriter
             }
 
             return new ByteArray(entry.Pointer, entry.Bytes.Length);
-        }
-
-        private void Ensure(int count)
-        {
-            if (_ints.Length < count)
-            {
-                var size = Math.Max(count, _ints.Length * 2);
-                _ints = new int[size];
-                _longs = new long[size];
-                _byteArrays = new ByteArray[size];
-            }
         }
     }
 }

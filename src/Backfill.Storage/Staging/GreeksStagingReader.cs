@@ -50,6 +50,8 @@ public static class GreeksStagingReader
         var expectedExpiration = F.ToNumber(file.Expiration);
         using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         using var chunks = new NdjsonChunkBuffer(file.Path);
+        var length = stream.Length;
+        var first = true;
         while (true)
         {
             var read = stream.Read(chunks.FreeSpace().Span);
@@ -57,6 +59,17 @@ public static class GreeksStagingReader
             if (read == 0)
             {
                 return;
+            }
+
+            if (first)
+            {
+                // Size the columns once from the first chunk's line length instead of growing (and copying) repeatedly.
+                first = false;
+                var lines = chunks.CountCompleteLines();
+                if (lines > 0)
+                {
+                    batch.EnsureCapacity((int)Math.Min(Array.MaxLength, (length * lines / read) + (length * lines / read / 64) + 16));
+                }
             }
 
             while (chunks.TryTakeLine(out var line))

@@ -75,6 +75,9 @@ internal sealed class NdjsonChunkBuffer : IDisposable
         return true;
     }
 
+    /// <summary>Complete lines currently buffered (not taken).</summary>
+    public int CountCompleteLines() => _buffer.AsSpan(_start, _end - _start).Count((byte)'\n');
+
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_buffer);
