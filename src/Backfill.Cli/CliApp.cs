@@ -57,6 +57,9 @@ internal static class CliApp
                 Output = environment.Out,
                 Error = environment.Error,
                 EnableDefaultExceptionHandler = false,
+
+                // Ctrl-C is handled in Program: the first asks for a clean stop, which may take longer than a fixed timeout.
+                ProcessTerminationTimeout = null,
             };
             return await parse.InvokeAsync(invocation, cancellationToken);
         }

@@ -47,6 +47,11 @@ internal static class DemoCommand
                     $"{Settings.MaxDte}={parse.GetValue(maxDte).ToString(CultureInfo.InvariantCulture)}",
                 };
                 var args = new List<string> { "process", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--db", db, "--format", context.Format.ToString().ToLowerInvariant() };
+                if (context.Verbose)
+                {
+                    args.Add("--verbose");
+                }
+
                 foreach (var s in set)
                 {
                     args.Add("--set");

@@ -4,6 +4,7 @@ using Backfill.Engine.Configuration;
 using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
+using Microsoft.Extensions.Logging;
 
 namespace Backfill.Cli.Commands;
 
@@ -32,7 +33,18 @@ internal static class ProcessingRun
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
         }
 
-        var source = SpxSourceFactory.Create(settings, retry);
+        using var loggers = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(context.Verbose ? LogLevel.Debug : LogLevel.Warning)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            })
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System", LogLevel.Warning)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        var source = SpxSourceFactory.Create(settings, retry, loggers);
         try
         {
             using var stop = StopSignal.Watch(options.TempDirectory, ct);
