@@ -26,6 +26,41 @@ internal static class Measure
         }
     }
 
+    /// <summary>A /proc/self/status field in bytes (0 when unavailable), e.g. <c>RssAnon:</c>.</summary>
+    public static long StatusBytes(string key) => (StatusKb(key) ?? 0) * 1024;
+
+    /// <summary>glibc malloc totals (mallinfo2): bytes in use and bytes held free, or null off glibc.</summary>
+    public static (long InUse, long Free, long Mapped)? GlibcHeap()
+    {
+        try
+        {
+            var info = MallInfo2();
+            return ((long)(info.Uordblks + info.Hblkhd), (long)info.Fordblks, (long)info.Hblkhd);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo MallInfo2();
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct MallInfo
+    {
+        public nuint Arena;
+        public nuint Ordblks;
+        public nuint Smblks;
+        public nuint Hblks;
+        public nuint Hblkhd;
+        public nuint Usmblks;
+        public nuint Fsmblks;
+        public nuint Uordblks;
+        public nuint Fordblks;
+        public nuint Keepcost;
+    }
+
     public static string Mb(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MB";
 
     private static long? StatusKb(string key)

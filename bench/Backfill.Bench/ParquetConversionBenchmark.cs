@@ -21,12 +21,14 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
     public string Name => "ndjson-parquet";
 
     public string Description =>
-        "staging NDJSON -> sorted zstd Parquet (args: [rows=5000000] [--shape synthetic|real] [--staging DIR (kept, reused)] [--copy-to DIR] [--row-group N] [--parse-ahead N])";
+        "staging NDJSON -> sorted zstd Parquet (args: [rows=5000000] [--shape synthetic|real] [--precision terminal|full] [--rows-factor F] [--staging DIR (kept, reused)] [--copy-to DIR] [--row-group N] [--parse-ahead N])";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         long target = 5_000_000;
         var shape = "synthetic";
+        var precision = "terminal";
+        var rowsFactor = 1.0;
         string? stagingArg = null;
         string? copyTo = null;
         var options = new SpxParquetWriterOptions();
@@ -35,6 +37,8 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
             switch (args[i])
             {
                 case "--shape": shape = args[++i]; break;
+                case "--precision": precision = args[++i]; break;
+                case "--rows-factor": rowsFactor = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--staging": stagingArg = args[++i]; break;
                 case "--copy-to": copyTo = args[++i]; break;
                 case "--row-group": options = options with { MaxRowGroupRows = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
@@ -49,11 +53,13 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
             }
         }
 
-        if (shape is not ("synthetic" or "real"))
+        if (shape is not ("synthetic" or "real") || precision is not ("terminal" or "full") || rowsFactor <= 0)
         {
-            Console.Error.WriteLine("--shape must be synthetic or real");
+            Console.Error.WriteLine("--shape must be synthetic or real, --precision terminal or full, --rows-factor positive");
             return 2;
         }
+
+        var round = precision == "terminal";
 
         var root = Path.Combine(Path.GetTempPath(), "backfill-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var staging = stagingArg ?? Path.Combine(root, "staging");
@@ -69,8 +75,8 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
             {
                 Directory.CreateDirectory(staging);
                 var genWatch = Stopwatch.StartNew();
-                var staged = shape == "real" ? await GenerateRealAsync(staging, cancellationToken) : await GenerateAsync(staging, target, cancellationToken);
-                Console.WriteLine($"staged   {staged:N0} rows ({shape}), {genWatch.Elapsed.TotalSeconds:F1} s (not timed); peak RSS of generation {Measure.Mb(Measure.PeakRssBytes())}");
+                var staged = shape == "real" ? await GenerateRealAsync(staging, rowsFactor, round, cancellationToken) : await GenerateAsync(staging, target, round, cancellationToken);
+                Console.WriteLine($"staged   {staged:N0} rows ({shape}, {precision} precision, rows factor {rowsFactor.ToString(CultureInfo.InvariantCulture)}), {genWatch.Elapsed.TotalSeconds:F1} s (not timed); peak RSS of generation {Measure.Mb(Measure.PeakRssBytes())}");
             }
 
             var files = GreeksStaging.ListComplete(staging);
@@ -98,8 +104,15 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
             Console.WriteLine($"rows/s   {result.RowCount / seconds:N0}");
             Console.WriteLine($"input    {Measure.Mb(stagedBytes)} NDJSON ({stagedBytes / seconds / 1e6:F0} MB/s)");
             Console.WriteLine($"output   {Measure.Mb(new FileInfo(output).Length)}");
-            Console.WriteLine($"managed  {Measure.Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, {GC.CollectionCount(2) - gen2Before} gen2 GCs, max sampled GC heap {Measure.Mb(sampler.MaxGcHeapBytes)}, last GC heap {Measure.Mb(gcInfo.HeapSizeBytes)} (fragmented {Measure.Mb(gcInfo.FragmentedBytes)})");
+            Console.WriteLine($"managed  committed {Measure.Mb(gcInfo.TotalCommittedBytes)}, {Measure.Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, {GC.CollectionCount(2) - gen2Before} gen2 GCs, max sampled GC heap {Measure.Mb(sampler.MaxGcHeapBytes)}, last GC heap {Measure.Mb(gcInfo.HeapSizeBytes)} (fragmented {Measure.Mb(gcInfo.FragmentedBytes)})");
             var peak = hwmReset ? Measure.PeakRssBytes() : sampler.MaxRssBytes;
+            var pool = ParquetSharp.MemoryPool.GetDefaultMemoryPool();
+            Console.WriteLine($"native   Arrow pool {pool.BackendName}: peak {Measure.Mb(pool.MaxMemory)} allocated since start, {Measure.Mb(pool.BytesAllocated)} now; RssAnon {Measure.Mb(Measure.StatusBytes("RssAnon:"))}, RssFile {Measure.Mb(Measure.StatusBytes("RssFile:"))} at end");
+            if (Measure.GlibcHeap() is { } heap)
+            {
+                Console.WriteLine($"malloc   glibc {Measure.Mb(heap.InUse)} in use ({Measure.Mb(heap.Mapped)} mmapped), {Measure.Mb(heap.Free)} free but kept, at end");
+            }
+
             Console.WriteLine($"peak RSS {Measure.Mb(peak)} during conversion ({(hwmReset ? "VmHWM after reset" : "sampled VmRSS")}; sampled max {Measure.Mb(sampler.MaxRssBytes)}; RSS before conversion {Measure.Mb(rssBefore)})");
             if (copyTo is not null)
             {
@@ -115,7 +128,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
     }
 
     /// <summary>40 expirations x 150 strikes x C/P x 390 minutes ≈ 4.7 M rows; more minutes per strike to reach N.</summary>
-    private static async Task<long> GenerateAsync(string directory, long target, CancellationToken cancellationToken)
+    private static async Task<long> GenerateAsync(string directory, long target, bool round, CancellationToken cancellationToken)
     {
         const int expirations = 40;
         const int strikes = 150;
@@ -136,7 +149,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
                 {
                     for (var m = 0; m < minutes && written < target; m++)
                     {
-                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng), cancellationToken);
+                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng, round), cancellationToken);
                         written++;
                     }
                 }
@@ -152,7 +165,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
     /// A real-size day: 62 non-empty expirations (strike counts 344 down to 4, concave, summing to 12,880 contracts
     /// pairs, i.e. 10,072,160 rows at 391 minutes) plus 643 empty expiration files.
     /// </summary>
-    private static async Task<long> GenerateRealAsync(string directory, CancellationToken cancellationToken)
+    private static async Task<long> GenerateRealAsync(string directory, double rowsFactor, bool round, CancellationToken cancellationToken)
     {
         const int expirations = 62;
         const int totalStrikes = 12_880;
@@ -167,6 +180,11 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
         {
             strikes[e] += Math.Sign(diff);
             diff -= Math.Sign(diff);
+        }
+
+        for (var e = 0; e < expirations; e++)
+        {
+            strikes[e] = (int)Math.Round(strikes[e] * rowsFactor);
         }
 
         var day = new DateOnly(2024, 1, 2);
@@ -186,7 +204,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
                 {
                     for (var m = 0; m < RealMinutes; m++)
                     {
-                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng), cancellationToken);
+                        await writer.WriteAsync(Row(day, root, expiration, strike, right, m, years, rng, round), cancellationToken);
                         written++;
                     }
                 }
@@ -204,17 +222,29 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
         return written;
     }
 
-    private static OptionGreeksRow Row(DateOnly day, string root, DateOnly expiration, int strike, char right, int m, double years, Random rng)
+    /// <summary>
+    /// One plausible row. <paramref name="round"/> rounds like the terminal does (prices to cents, greeks to 4
+    /// decimals); without it every double carries 15-17 significant digits (a harder case for parse and encoding).
+    /// </summary>
+    private static OptionGreeksRow Row(DateOnly day, string root, DateOnly expiration, int strike, char right, int m, double years, Random rng, bool round)
     {
         var spot = 4700 + Math.Round(Math.Sin(m / 50.0) * 20, 2);
         var moneyness = (spot - (strike / 1000.0)) / (spot * 0.15 * Math.Sqrt(years));
         var delta = right == 'C' ? 0.5 + (0.5 * Math.Tanh(moneyness)) : -0.5 + (0.5 * Math.Tanh(moneyness));
         var mid = Math.Max(0.05, Math.Abs(delta) * 40 + rng.NextDouble());
         var bid = Math.Round(mid - 0.05, 2);
-        return new OptionGreeksRow(
+        var row = new OptionGreeksRow(
             day, root, expiration, strike, right, 34_200_000 + (m * 60_000),
             bid, bid + 0.1, delta, -mid / 30 * rng.NextDouble(), mid * 0.2 * rng.NextDouble(), delta * years,
             -delta * years * 0.01, delta * spot / mid, 0.12 + (0.1 * rng.NextDouble()), rng.NextDouble() * 1e-4,
             34_200_000 + (m * 60_000), spot);
+        return round
+            ? row with
+            {
+                Ask = Math.Round(row.Ask, 2), Delta = Math.Round(row.Delta, 4), Theta = Math.Round(row.Theta, 4), Vega = Math.Round(row.Vega, 4),
+                Rho = Math.Round(row.Rho, 4), Epsilon = Math.Round(row.Epsilon, 4), Lambda = Math.Round(row.Lambda, 4),
+                ImpliedVol = Math.Round(row.ImpliedVol, 4), IvError = Math.Round(row.IvError, 4),
+            }
+            : row;
     }
 }

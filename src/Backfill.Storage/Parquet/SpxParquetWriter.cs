@@ -7,10 +7,14 @@ using ParquetSharp;
 namespace Backfill.Storage.Parquet;
 
 /// <summary>
-/// Converts a day's staging files into one sorted spx Parquet file. Files are taken in (root, expiration) order;
-/// each is parsed and sorted on a worker (up to <see cref="SpxParquetWriterOptions.ParseAhead"/> at once, bounded)
-/// while this writer encodes the previous one, so memory stays bounded by a few expirations plus one row group.
-/// The output depends only on the staging input: no clock, no random ids, so reruns are byte-identical.
+/// Converts a day's staging files into one sorted spx Parquet file. Files are taken in (root, expiration) order.
+/// A file whose rows are already in (strike, right, ms_of_day) order (what the source delivers) is streamed: it is cut
+/// into byte slices parsed on workers (up to <see cref="SpxParquetWriterOptions.ParseAhead"/> at once, into a fixed
+/// pool of reusable batches) while this writer encodes the previous slice, so memory does not depend on the size of
+/// an expiration or of the day. Order is checked as rows are parsed; if a file turns out not to be ordered, the
+/// conversion starts over once, this time checking each file first and sorting the unordered ones in memory (with
+/// exact key duplicates dropped). The output depends only on the staging input: no clock, no random ids, so reruns
+/// are byte-identical.
 /// </summary>
 public sealed class SpxParquetWriter
 {
@@ -30,25 +34,51 @@ public sealed class SpxParquetWriter
         ArgumentNullException.ThrowIfNull(stagingFiles);
         ArgumentNullException.ThrowIfNull(identity);
         var ordered = Order(stagingFiles);
+        try
+        {
+            return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: false, cancellationToken);
+        }
+        catch (OutOfOrderException)
+        {
+            // Some file is not in key order: start over, deciding per file before writing any of its rows.
+        }
+
+        return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: true, cancellationToken);
+    }
+
+    private async Task<SpxParquetWriteResult> WriteOnceAsync(
+        List<GreeksStagingFile> files, string outputPath, SpxFileIdentity identity, bool checkOrderFirst, CancellationToken cancellationToken)
+    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        // A fixed set of ParseAhead + 1 batches (one being written, ParseAhead being parsed): the memory bound.
-        // Each grows to the largest expiration it has held and is reused, never reallocated per file.
+        // A fixed set of ParseAhead + 1 slice batches (one being written, ParseAhead being parsed): the memory bound.
+        // Each grows to the largest slice it has held (a few MB) and is reused.
         var pool = Channel.CreateBounded<GreeksColumnBatch>(_options.ParseAhead + 1);
         for (var i = 0; i <= _options.ParseAhead; i++)
         {
             pool.Writer.TryWrite(new GreeksColumnBatch(16));
         }
 
-        var channel = Channel.CreateBounded<Task<SortedExpiration>>(new BoundedChannelOptions(_options.ParseAhead)
+        // Unordered files (only when checkOrderFirst) are read whole and sorted, one at a time, in this batch.
+        var wholeFile = Channel.CreateBounded<GreeksColumnBatch>(1);
+        wholeFile.Writer.TryWrite(new GreeksColumnBatch(16));
+
+        var channel = Channel.CreateBounded<Task<Piece>>(new BoundedChannelOptions(_options.ParseAhead)
         {
             SingleReader = true,
             SingleWriter = true,
         });
-        var producer = Task.Run(() => ProduceAsync(ordered, identity.TradeDate, channel.Writer, pool, cts.Token), cts.Token);
+        var pools = new Pools(pool, wholeFile);
+        var producer = Task.Run(() => ProduceAsync(files, identity.TradeDate, checkOrderFirst, channel.Writer, pools, cts.Token), cts.Token);
         try
         {
-            var result = await Task.Run(() => ConsumeAsync(channel.Reader, outputPath, identity, pool, cts.Token), cts.Token);
+            // Every native Parquet call happens on one dedicated thread: native allocators keep per-thread heaps, and
+            // buffers allocated on one thread pool thread and freed on another were kept instead of reused.
+            var result = await Task.Factory.StartNew(
+                () => Consume(channel.Reader, outputPath, identity, pools, cts.Token),
+                cts.Token,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
             await producer;
             return result;
         }
@@ -79,18 +109,38 @@ public sealed class SpxParquetWriter
         return ordered;
     }
 
-    private static async Task ProduceAsync(
-        List<GreeksStagingFile> files, DateOnly tradeDate, ChannelWriter<Task<SortedExpiration>> writer, Channel<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+    private async Task ProduceAsync(
+        List<GreeksStagingFile> files, DateOnly tradeDate, bool checkOrderFirst, ChannelWriter<Task<Piece>> writer, Pools pools, CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var file in files)
+            var sliceBytes = _options.SliceBytes;
+            for (var f = 0; f < files.Count; f++)
             {
-                // A parse starts only with a free batch and the bounded channel holds at most ParseAhead parse tasks.
-                var batch = await pool.Reader.ReadAsync(cancellationToken);
-                await writer.WaitToWriteAsync(cancellationToken);
-                var parse = Task.Run(() => ParseAndSort(file, tradeDate, batch), cancellationToken);
-                await writer.WriteAsync(parse, cancellationToken);
+                var file = files[f];
+                var length = new FileInfo(file.Path).Length;
+                if (length == 0)
+                {
+                    continue;
+                }
+
+                if (checkOrderFirst && !IsOrdered(file, length, tradeDate, sliceBytes, cancellationToken))
+                {
+                    var whole = await pools.WholeFile.Reader.ReadAsync(cancellationToken);
+                    await writer.WaitToWriteAsync(cancellationToken);
+                    var index = f;
+                    await writer.WriteAsync(Task.Run(() => ReadAndSort(file, index, tradeDate, whole), cancellationToken), cancellationToken);
+                    continue;
+                }
+
+                for (long start = 0; start < length; start += sliceBytes)
+                {
+                    // A parse starts only with a free batch and the bounded channel holds at most ParseAhead parse tasks.
+                    var batch = await pools.Slices.Reader.ReadAsync(cancellationToken);
+                    await writer.WaitToWriteAsync(cancellationToken);
+                    var (from, to, index) = (start, Math.Min(length, start + sliceBytes), f);
+                    await writer.WriteAsync(Task.Run(() => ReadSlice(file, index, from, to, tradeDate, batch), cancellationToken), cancellationToken);
+                }
             }
 
             writer.Complete();
@@ -102,15 +152,46 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private static SortedExpiration ParseAndSort(GreeksStagingFile file, DateOnly tradeDate, GreeksColumnBatch batch)
+    /// <summary>Whether the whole file is strictly ordered (parsed slice by slice into one scratch batch).</summary>
+    private static bool IsOrdered(GreeksStagingFile file, long length, DateOnly tradeDate, int sliceBytes, CancellationToken cancellationToken)
+    {
+        var scratch = new GreeksColumnBatch(16);
+        RowKey? last = null;
+        for (long start = 0; start < length; start += sliceBytes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var keys = GreeksStagingReader.ReadSlice(file, start, Math.Min(length, start + sliceBytes), tradeDate, scratch);
+            if (scratch.Count == 0)
+            {
+                continue;
+            }
+
+            if (!keys.Ordered || (last is { } previous && previous >= keys.First))
+            {
+                return false;
+            }
+
+            last = keys.Last;
+        }
+
+        return true;
+    }
+
+    private static Piece ReadSlice(GreeksStagingFile file, int fileIndex, long start, long end, DateOnly tradeDate, GreeksColumnBatch batch)
+    {
+        var keys = GreeksStagingReader.ReadSlice(file, start, end, tradeDate, batch);
+        return new Piece(batch, fileIndex, keys, Sorted: false, DuplicatesDropped: 0);
+    }
+
+    private static Piece ReadAndSort(GreeksStagingFile file, int fileIndex, DateOnly tradeDate, GreeksColumnBatch batch)
     {
         GreeksStagingReader.ReadInto(file, tradeDate, batch);
         var duplicates = ExpirationSorter.SortInPlace(batch);
-        return new SortedExpiration(batch, duplicates);
+        return new Piece(batch, fileIndex, default, Sorted: true, duplicates);
     }
 
-    private async Task<SpxParquetWriteResult> ConsumeAsync(
-        ChannelReader<Task<SortedExpiration>> reader, string outputPath, SpxFileIdentity identity, Channel<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+    private SpxParquetWriteResult Consume(
+        ChannelReader<Task<Piece>> reader, string outputPath, SpxFileIdentity identity, Pools pools, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -134,14 +215,28 @@ public sealed class SpxParquetWriter
         var rowGroups = 0;
         RowGroupWriter? rowGroup = null;
         var rowsInGroup = 0;
+        var lastFile = -1;
+        var lastKey = default(RowKey);
         try
         {
-            await foreach (var parse in reader.ReadAllAsync(cancellationToken))
+            while (Next(reader, cancellationToken) is { } parse)
             {
-                var expiration = await parse;
-                var batch = expiration.Rows;
-                duplicates += expiration.DuplicatesDropped;
-                quality.AddDuplicates(expiration.DuplicatesDropped);
+                var piece = parse.GetAwaiter().GetResult();
+                var batch = piece.Rows;
+                if (!piece.Sorted && batch.Count > 0)
+                {
+                    // A streamed slice must continue its file's strictly increasing key order, or nothing of it is written.
+                    if (!piece.Keys.Ordered || (piece.FileIndex == lastFile && lastKey >= piece.Keys.First))
+                    {
+                        throw new OutOfOrderException();
+                    }
+
+                    lastFile = piece.FileIndex;
+                    lastKey = piece.Keys.Last;
+                }
+
+                duplicates += piece.DuplicatesDropped;
+                quality.AddDuplicates(piece.DuplicatesDropped);
                 var offset = 0;
                 while (offset < batch.Count)
                 {
@@ -167,7 +262,7 @@ public sealed class SpxParquetWriter
                     }
                 }
 
-                pool.Writer.TryWrite(batch);
+                (piece.Sorted ? pools.WholeFile : pools.Slices).Writer.TryWrite(batch);
             }
 
             if (rowGroup is not null)
@@ -190,7 +285,24 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private static async Task Drain(Task producer, ChannelReader<Task<SortedExpiration>> reader)
+    /// <summary>The next parse task, waiting on this (dedicated) thread; null once the producer completed.</summary>
+    private static Task<Piece>? Next(ChannelReader<Task<Piece>> reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (reader.TryRead(out var parse))
+            {
+                return parse;
+            }
+
+            if (!reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                return null;
+            }
+        }
+    }
+
+    private static async Task Drain(Task producer, ChannelReader<Task<Piece>> reader)
     {
         try
         {
@@ -214,7 +326,15 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private sealed record SortedExpiration(GreeksColumnBatch Rows, int DuplicatesDropped);
+    /// <summary>Rows handed to the writer: a slice of an ordered file, or a whole unordered file sorted in memory.</summary>
+    private sealed record Piece(GreeksColumnBatch Rows, int FileIndex, SliceKeys Keys, bool Sorted, int DuplicatesDropped);
+
+    private sealed record Pools(Channel<GreeksColumnBatch> Slices, Channel<GreeksColumnBatch> WholeFile);
+
+    /// <summary>A streamed file is not in key order (internal: triggers the checked second pass).</summary>
+    private sealed class OutOfOrderException : Exception
+    {
+    }
 
     /// <summary>Scratch arrays for the columns that need conversion before ParquetSharp's physical writers.</summary>
     private sealed class RowGroupColumns : IDisposable

@@ -21,6 +21,9 @@ internal sealed class NdjsonChunkBuffer : IDisposable
 
     public long LineNumber { get; private set; }
 
+    /// <summary>Bytes handed out by <see cref="TryTakeLine"/> so far, newlines included.</summary>
+    public long Consumed { get; private set; }
+
     /// <summary>The free tail the next read should fill (compacts and grows first when needed).</summary>
     public Memory<byte> FreeSpace()
     {
@@ -71,6 +74,7 @@ internal sealed class NdjsonChunkBuffer : IDisposable
 
         line = available[..newline];
         _start += newline + 1;
+        Consumed += newline + 1;
         LineNumber++;
         return true;
     }
