@@ -34,6 +34,10 @@ public sealed class SpxParquetWriter
         ArgumentNullException.ThrowIfNull(stagingFiles);
         ArgumentNullException.ThrowIfNull(identity);
         var ordered = Order(stagingFiles);
+
+        // The conversion is the memory peak of a day, yet it allocates too little managed memory to trigger a
+        // collection: whatever the download left as garbage would stay resident on top of it. Return it first.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try
         {
             return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: false, cancellationToken);
