@@ -61,6 +61,35 @@ internal static class Measure
         public nuint Keepcost;
     }
 
+    /// <summary>CPU seconds used so far by each live thread of this process, by thread name (Linux; empty elsewhere).</summary>
+    public static Dictionary<int, (string Name, double Seconds)> ThreadCpu()
+    {
+        var result = new Dictionary<int, (string, double)>();
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return result;
+        }
+
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var close = stat.LastIndexOf(')');
+                var name = stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..close];
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                result[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (name, ticks / 100.0);
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return result;
+    }
+
     public static string Mb(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MB";
 
     private static long? StatusKb(string key)
@@ -98,6 +127,9 @@ internal static class Measure
 
         public long MaxGcHeapBytes { get; private set; }
 
+        /// <summary>Last CPU seconds seen per thread id (sampled every 100 ms, so threads that ended are kept).</summary>
+        public Dictionary<int, (string Name, double Seconds)> Threads { get; } = [];
+
         public void Stop()
         {
             _stop = true;
@@ -114,14 +146,28 @@ internal static class Measure
 
         private void Run()
         {
-            while (!_stop)
+            for (var i = 0; !_stop; i++)
             {
                 MaxRssBytes = Math.Max(MaxRssBytes, RssBytes());
                 MaxGcHeapBytes = Math.Max(MaxGcHeapBytes, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes);
+                if (i % 5 == 0)
+                {
+                    SampleThreads();
+                }
+
                 Thread.Sleep(20);
             }
 
             MaxRssBytes = Math.Max(MaxRssBytes, RssBytes());
+            SampleThreads();
+        }
+
+        private void SampleThreads()
+        {
+            foreach (var (id, value) in ThreadCpu())
+            {
+                Threads[id] = value;
+            }
         }
     }
 }

@@ -91,17 +91,26 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
             using var sampler = new Measure.RssSampler();
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var gen2Before = GC.CollectionCount(2);
+            var threadsBefore = Measure.ThreadCpu();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             var result = await new SpxParquetWriter(options).WriteAsync(files, output, new SpxFileIdentity(new DateOnly(2024, 1, 2), "bench", "v2"), cancellationToken);
             var seconds = watch.Elapsed.TotalSeconds;
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             sampler.Stop();
+            var busiest = sampler.Threads
+                .Select(t => (t.Value.Name, Seconds: t.Value.Seconds - (threadsBefore.TryGetValue(t.Key, out var b) ? b.Seconds : 0)))
+                .Where(t => t.Seconds >= 0.05)
+                .OrderByDescending(t => t.Seconds)
+                .ToList();
             var gcInfo = GC.GetGCMemoryInfo(GCKind.Any);
             Console.WriteLine($"options  row group {options.MaxRowGroupRows:N0} rows, parse-ahead {options.ParseAhead}, zstd {options.CompressionLevel}; GC server={System.Runtime.GCSettings.IsServerGC} latency={System.Runtime.GCSettings.LatencyMode}");
             Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates)");
             Console.WriteLine($"seconds  {seconds:F2} wall, {cpu:F2} CPU ({cpu / seconds:F2} cores busy; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
             Console.WriteLine($"rows/s   {result.RowCount / seconds:N0}");
+            Console.WriteLine($"threads  {string.Join(", ", busiest.Take(6).Select(t => $"{t.Name.Trim()} {t.Seconds:F2}"))} CPU s (busiest threads)");
+            var critical = busiest.Count > 0 ? Math.Max(busiest[0].Seconds, cpu / Environment.ProcessorCount) : cpu;
+            Console.WriteLine($"bound    {result.RowCount / critical:N0} rows/s if uncontended: max(busiest thread, CPU / {Environment.ProcessorCount} cores) = {critical:F2} s");
             Console.WriteLine($"input    {Measure.Mb(stagedBytes)} NDJSON ({stagedBytes / seconds / 1e6:F0} MB/s)");
             Console.WriteLine($"output   {Measure.Mb(new FileInfo(output).Length)}");
             Console.WriteLine($"managed  committed {Measure.Mb(gcInfo.TotalCommittedBytes)}, {Measure.Mb(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore)} allocated, {GC.CollectionCount(2) - gen2Before} gen2 GCs, max sampled GC heap {Measure.Mb(sampler.MaxGcHeapBytes)}, last GC heap {Measure.Mb(gcInfo.HeapSizeBytes)} (fragmented {Measure.Mb(gcInfo.FragmentedBytes)})");

@@ -55,10 +55,10 @@ public sealed class SpxParquetWriter
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        // A fixed set of ParseAhead + 1 slice batches (one being written, ParseAhead being parsed): the memory bound.
-        // Each grows to the largest slice it has held (a few MB) and is reused.
-        var pool = Channel.CreateBounded<GreeksColumnBatch>(_options.ParseAhead + 1);
-        for (var i = 0; i <= _options.ParseAhead; i++)
+        // A fixed set of ParseAhead + 2 slice batches (ParseAhead being parsed, one being encoded, one being hashed):
+        // the memory bound. Each grows to the largest slice it has held (a few MB) and is reused.
+        var pool = Channel.CreateBounded<GreeksColumnBatch>(_options.ParseAhead + 2);
+        for (var i = 0; i < _options.ParseAhead + 2; i++)
         {
             pool.Writer.TryWrite(new GreeksColumnBatch(16));
         }
@@ -211,9 +211,12 @@ public sealed class SpxParquetWriter
         using var schema = SpxParquetSchema.CreateSchema();
         using var properties = SpxParquetSchema.CreateProperties(_options.CompressionLevel);
         using var file = new ParquetFileWriter(outputPath, schema, properties, metadata);
-        using var checksum = new ContentChecksum();
         using var columns = new RowGroupColumns();
-        var quality = new QualityAccumulator();
+
+        // The content checksum (sequential SHA-256) and the quality counts run on a second thread, in piece order,
+        // so that they overlap the Parquet encoding instead of lengthening it.
+        var hashQueue = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var hasher = Task.Factory.StartNew(() => Hash(hashQueue.Reader, pools), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         long rows = 0;
         long duplicates = 0;
         var rowGroups = 0;
@@ -240,7 +243,7 @@ public sealed class SpxParquetWriter
                 }
 
                 duplicates += piece.DuplicatesDropped;
-                quality.AddDuplicates(piece.DuplicatesDropped);
+                hashQueue.Writer.TryWrite(piece);
                 var offset = 0;
                 while (offset < batch.Count)
                 {
@@ -253,8 +256,6 @@ public sealed class SpxParquetWriter
 
                     var take = Math.Min(batch.Count - offset, _options.MaxRowGroupRows - rowsInGroup);
                     columns.Write(rowGroup, batch, offset, take);
-                    checksum.AppendBatch(batch, offset, take);
-                    quality.Add(batch, offset, take);
                     offset += take;
                     rowsInGroup += take;
                     rows += take;
@@ -266,7 +267,7 @@ public sealed class SpxParquetWriter
                     }
                 }
 
-                (piece.Sorted ? pools.WholeFile : pools.Slices).Writer.TryWrite(batch);
+                piece.Release(pools);
             }
 
             if (rowGroup is not null)
@@ -276,7 +277,8 @@ public sealed class SpxParquetWriter
                 rowGroup = null;
             }
 
-            var contentSha256 = checksum.FinishHex();
+            hashQueue.Writer.Complete();
+            var (contentSha256, quality) = hasher.GetAwaiter().GetResult();
             metadata[SpxParquetMetadata.RowCount] = rows.ToString(CultureInfo.InvariantCulture);
             metadata[SpxParquetMetadata.ContentSha256] = contentSha256;
             metadata[SpxParquetMetadata.DuplicatesDropped] = duplicates.ToString(CultureInfo.InvariantCulture);
@@ -286,7 +288,37 @@ public sealed class SpxParquetWriter
         finally
         {
             rowGroup?.Dispose();
+            if (hashQueue.Writer.TryComplete())
+            {
+                // Failing (the normal path completed the queue already): let the hasher finish what it was given.
+                try
+                {
+                    hasher.GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // The consumer's exception is the one reported.
+                }
+            }
         }
+    }
+
+    private static (string ContentSha256, QualityAccumulator Quality) Hash(ChannelReader<Piece> queue, Pools pools)
+    {
+        using var checksum = new ContentChecksum();
+        var quality = new QualityAccumulator();
+        while (queue.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (queue.TryRead(out var piece))
+            {
+                checksum.AppendBatch(piece.Rows, 0, piece.Rows.Count);
+                quality.AddDuplicates(piece.DuplicatesDropped);
+                quality.Add(piece.Rows, 0, piece.Rows.Count);
+                piece.Release(pools);
+            }
+        }
+
+        return (checksum.FinishHex(), quality);
     }
 
     /// <summary>The next parse task, waiting on this (dedicated) thread; null once the producer completed.</summary>
@@ -330,8 +362,22 @@ public sealed class SpxParquetWriter
         }
     }
 
-    /// <summary>Rows handed to the writer: a slice of an ordered file, or a whole unordered file sorted in memory.</summary>
-    private sealed record Piece(GreeksColumnBatch Rows, int FileIndex, SliceKeys Keys, bool Sorted, int DuplicatesDropped);
+    /// <summary>
+    /// Rows handed to the writer: a slice of an ordered file, or a whole unordered file sorted in memory. Its batch
+    /// goes back to its pool once both the Parquet encoder and the hasher are done with it.
+    /// </summary>
+    private sealed record Piece(GreeksColumnBatch Rows, int FileIndex, SliceKeys Keys, bool Sorted, int DuplicatesDropped)
+    {
+        private int _users = 2;
+
+        public void Release(Pools pools)
+        {
+            if (Interlocked.Decrement(ref _users) == 0)
+            {
+                (Sorted ? pools.WholeFile : pools.Slices).Writer.TryWrite(Rows);
+            }
+        }
+    }
 
     private sealed record Pools(Channel<GreeksColumnBatch> Slices, Channel<GreeksColumnBatch> WholeFile);
 
