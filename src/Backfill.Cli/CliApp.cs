@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(DemoCommand.Build(environment));
         root.Subcommands.Add(SimulateCommand.Build(environment));
         root.Subcommands.Add(VerifyCommand.Build(environment));
+        root.Subcommands.Add(ExportCommand.Build(environment));
         root.Subcommands.Add(CleanupCommand.Build(environment));
         root.Subcommands.Add(HealthCommand.Build(environment));
         return root;

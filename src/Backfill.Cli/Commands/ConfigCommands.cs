@@ -86,6 +86,7 @@ internal static class ConfigCommands
             foreach (var s in all)
             {
                 var (status, message) = s.Problem is not null ? ("invalid", s.Problem)
+                    : s.Value is null && s.Definition.Optional ? ("ok", "not set (optional)")
                     : s.Value is null ? ("missing", $"not set; required before processing. Run: backfill config set {s.Key} {s.Definition.Example}")
                     : ("ok", string.Empty);
                 bad += status == "ok" ? 0 : 1;

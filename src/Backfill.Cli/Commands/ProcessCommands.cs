@@ -45,7 +45,8 @@ internal static class ProcessCommands
         var from = new Argument<string>("from") { Description = "First date, YYYY-MM-DD." };
         var to = new Argument<string>("to") { Description = "Last date, YYYY-MM-DD (inclusive)." };
         var maxDte = MaxDte();
-        var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates (and, for fop, the vendor's cost); change nothing." };
+        var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -64,6 +65,13 @@ internal static class ProcessCommands
             if (sessions.Count == 0)
             {
                 throw new InvalidInputException($"No complete {calendar.Name} session between {start:yyyy-MM-dd} and {end:yyyy-MM-dd}.");
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                var plan = await GapsCommand.AnalyzeAsync(context, ledger, (start, end), ct);
+                await RenderPlanAsync(context, ledger, [.. plan.Gaps.Where(g => g.Category != GapCategory.FailedPermanent).OrderBy(g => g.Date)], ct);
+                return ExitCodes.Ok;
             }
 
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, sessions, ct);
@@ -122,6 +130,12 @@ internal static class ProcessCommands
 
     private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<Gap> todo, CancellationToken ct)
     {
+        if (context.Dataset.Name == "fop")
+        {
+            await FopPlanRendering.RenderAsync(context, ledger, todo, ct);
+            return;
+        }
+
         var history = (await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Success, ct)).TakeLast(20).ToList();
         var basis = history.Count == 0 ? "defaults (no day processed yet)" : $"the average of the last {history.Count} processed day(s)";
         var rows = history.Count == 0 ? 10_000_000 : history.Average(u => (double)(u.RowCount ?? 0));

@@ -1,6 +1,7 @@
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
+using Backfill.Engine.Fop;
 using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
@@ -44,11 +45,15 @@ internal static class ProcessingRun
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("System", LogLevel.Warning)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-        var source = SpxSourceFactory.Create(settings, retry, loggers);
+        var fop = dataset.Name == "fop";
+        using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
+        var source = fop ? null : SpxSourceFactory.Create(settings, retry, loggers);
         try
         {
             using var stop = StopSignal.Watch(options.TempDirectory, ct);
-            var processor = new SpxUnitProcessor(ledger, source, dataset.Calendar, options, context.Environment.Time);
+            IUnitProcessor processor = databento is not null
+                ? new FopUnitProcessor(ledger, new FopMarketData(databento), FopStrategy.From(settings), options, context.Environment.Time)
+                : new SpxUnitProcessor(ledger, source!, dataset.Calendar, options, context.Environment.Time);
             var runner = new RangeRunner(processor, options.MaxConcurrentDates);
             var display = new ProgressDisplay(context);
             var outcomes = await display.RunAsync(observer => runner.RunAsync(dates, observer, stop.Token, CancellationToken.None));

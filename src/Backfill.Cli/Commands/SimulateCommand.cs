@@ -91,6 +91,7 @@ internal static class SimulateCommand
             return ExitCodes.Ok;
         });
         simulate.Subcommands.Add(theta);
+        simulate.Subcommands.Add(SimulateDatabentoCommand.Build(environment));
         return simulate;
     }
 }

@@ -11,6 +11,9 @@ public static class TradingCalendars
         {
             ["XNYS"] = () => NyseCalendar.Instance,
             ["NYSE"] = () => NyseCalendar.Instance,
+            ["CMES"] = () => CmeEnergyCalendar.Instance,
+            ["CME"] = () => CmeEnergyCalendar.Instance,
+            ["CME_ENERGY"] = () => CmeEnergyCalendar.Instance,
             ["24/7"] = () => AlwaysOpenCalendar.Instance,
             ["ALWAYS_OPEN"] = () => AlwaysOpenCalendar.Instance,
             ["CRYPTO"] = () => AlwaysOpenCalendar.Instance,

@@ -10,4 +10,7 @@ public enum SettingKind
     Choice,
     WritableDirectory,
     FilePath,
+
+    /// <summary>A decimal number from 0 to 1 (deltas, tolerances, rates).</summary>
+    Fraction,
 }

@@ -5,6 +5,9 @@ public enum SettingSource
 {
     Flag,
     Environment,
+
+    /// <summary>The dataset's YAML strategy file (<c>fop.strategyFile</c>).</summary>
+    File,
     Stored,
     Default,
     Unset,

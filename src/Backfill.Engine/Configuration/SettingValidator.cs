@@ -76,6 +76,14 @@ public static class SettingValidator
 
                 return text;
 
+            case SettingKind.Fraction:
+                if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var fraction) || fraction < 0 || fraction > 1)
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is not a number from 0 to 1. Example: {definition.Example}.");
+                }
+
+                return fraction.ToString(CultureInfo.InvariantCulture);
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
         }

@@ -44,7 +44,9 @@ public sealed class SettingsResolver
         ArgumentNullException.ThrowIfNull(ledger);
         var stored = (await ledger.ListConfigAsync(GlobalScope, cancellationToken))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.OrdinalIgnoreCase);
-        return Settings.All.Select(d => Resolve(d, d.Bootstrap ? null : stored.GetValueOrDefault(d.Key))).ToList();
+        var strategyFile = Resolve(Settings.Get(Settings.FopStrategyFile), stored.GetValueOrDefault(Settings.FopStrategyFile));
+        var file = strategyFile is { Value: { } path, Problem: null } ? StrategyFile.Load(path) : new Dictionary<string, string>();
+        return Settings.All.Select(d => Resolve(d, d.Bootstrap ? null : stored.GetValueOrDefault(d.Key), file.GetValueOrDefault(d.Key))).ToList();
     }
 
     /// <summary>All settings, failing with one message listing every invalid value.</summary>
@@ -67,16 +69,18 @@ public sealed class SettingsResolver
         {
             SettingSource.Flag => "a command-line flag",
             SettingSource.Environment => $"environment variable {setting.Definition.EnvironmentVariable}",
+            SettingSource.File => "the strategy file (fop.strategyFile)",
             SettingSource.Stored => "the ledger (backfill config set)",
             SettingSource.Default => "the default",
             _ => "nowhere",
         };
     }
 
-    private ResolvedSetting Resolve(SettingDefinition definition, string? stored)
+    private ResolvedSetting Resolve(SettingDefinition definition, string? stored, string? fromFile = null)
     {
         var (raw, source) = _flags.TryGetValue(definition.Key, out var flag) ? (flag, SettingSource.Flag)
             : _environment.TryGetValue(definition.EnvironmentVariable, out var env) && env.Length > 0 ? (env, SettingSource.Environment)
+            : fromFile is not null ? (fromFile, SettingSource.File)
             : stored is not null ? (stored, SettingSource.Stored)
             : definition.Default is not null ? (definition.Default, SettingSource.Default)
             : ((string?)null, SettingSource.Unset);

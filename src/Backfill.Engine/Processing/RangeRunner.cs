@@ -4,7 +4,7 @@ namespace Backfill.Engine.Processing;
 /// Processes many dates with bounded concurrency. One date's failure never stops the others; a stop request
 /// lets dates in flight reach a resumable point and starts no new ones.
 /// </summary>
-public sealed class RangeRunner(SpxUnitProcessor processor, int maxConcurrentDates)
+public sealed class RangeRunner(IUnitProcessor processor, int maxConcurrentDates)
 {
     public async Task<IReadOnlyList<UnitOutcome>> RunAsync(
         IReadOnlyList<DateOnly> dates, IProcessingObserver? observer, CancellationToken stop, CancellationToken abort)

@@ -16,7 +16,7 @@ namespace Backfill.Engine.Processing;
 /// that day, stage each one to NDJSON (resumable, retried per the error table), then write one sorted Parquet
 /// file, publish it atomically with its SHA-256, and record everything in the ledger.
 /// </summary>
-public sealed class SpxUnitProcessor
+public sealed class SpxUnitProcessor : IUnitProcessor
 {
     /// <summary>NDJSON staging bytes per row (measured: about 230) plus Parquet output, for the disk estimate.</summary>
     private const long EstimatedBytesPerRow = 300;

@@ -141,6 +141,13 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
             _ => OutputFileStatus.Corrupted,
         };
         var message = result.Message;
+        if (status == OutputFileStatus.Ok && deep && unit.Dataset == "fop"
+            && await Fop.FopFileVerifier.VerifyAsync(path, unit.TradeDate, cancellationToken) is { } fopProblem)
+        {
+            status = OutputFileStatus.Corrupted;
+            message = fopProblem;
+        }
+
         if (status == OutputFileStatus.Ok && !IsOwnerOnly(path, out var mode))
         {
             status = OutputFileStatus.InsecurePermissions;

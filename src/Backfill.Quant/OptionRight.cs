@@ -1,0 +1,8 @@
+namespace Backfill.Quant;
+
+/// <summary>Call or put.</summary>
+public enum OptionRight
+{
+    Call,
+    Put,
+}
