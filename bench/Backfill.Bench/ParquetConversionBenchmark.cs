@@ -105,7 +105,7 @@ internal sealed class ParquetConversionBenchmark : IBenchmark
                 .ToList();
             var gcInfo = GC.GetGCMemoryInfo(GCKind.Any);
             Console.WriteLine($"options  row group {options.MaxRowGroupRows:N0} rows, parse-ahead {options.ParseAhead}, zstd {options.CompressionLevel}; GC server={System.Runtime.GCSettings.IsServerGC} latency={System.Runtime.GCSettings.LatencyMode}");
-            Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates)");
+            Console.WriteLine($"rows     {result.RowCount:N0} ({result.RowGroups} row groups, {result.DuplicatesDropped} duplicates, {result.Passes} pass{(result.Passes > 1 ? "es: some file was not in key order" : ", every file streamed")})");
             Console.WriteLine($"seconds  {seconds:F2} wall, {cpu:F2} CPU ({cpu / seconds:F2} cores busy; machine load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
             Console.WriteLine($"rows/s   {result.RowCount / seconds:N0}");
             Console.WriteLine($"threads  {string.Join(", ", busiest.Take(6).Select(t => $"{t.Name.Trim()} {t.Seconds:F2}"))} CPU s (busiest threads)");

@@ -91,6 +91,7 @@ public sealed class StreamingConversionTests
         Assert.Equal(a, b);
         Assert.Equal(File.ReadAllBytes(dir.Combine("a.parquet")), File.ReadAllBytes(dir.Combine("b.parquet")));
         Assert.Equal(0, a.DuplicatesDropped);
+        Assert.Equal(1, a.Passes);
     }
 
     [Fact]
@@ -133,6 +134,7 @@ public sealed class StreamingConversionTests
             .WriteAsync(GreeksStaging.ListComplete(dir.Path), dir.Combine("out.parquet"), Identity, Ct);
 
         Assert.Equal(1, result.DuplicatesDropped);
+        Assert.Equal(2, result.Passes);
         Assert.Equal(other.Count + ordered.Count, result.RowCount);
         Assert.Equal(other.Concat(ordered).ToList(), SpxParquetReader.ReadRows(dir.Combine("out.parquet")).ToList());
     }

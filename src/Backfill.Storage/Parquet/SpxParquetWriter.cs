@@ -47,7 +47,7 @@ public sealed class SpxParquetWriter
             // Some file is not in key order: start over, deciding per file before writing any of its rows.
         }
 
-        return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: true, cancellationToken);
+        return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: true, cancellationToken) with { Passes = 2 };
     }
 
     private async Task<SpxParquetWriteResult> WriteOnceAsync(
