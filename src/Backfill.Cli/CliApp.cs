@@ -32,6 +32,8 @@ internal static class CliApp
         root.Subcommands.Add(ExportCommand.Build(environment));
         root.Subcommands.Add(CleanupCommand.Build(environment));
         root.Subcommands.Add(HealthCommand.Build(environment));
+        root.Subcommands.Add(KeysCommand.Build(environment));
+        root.Subcommands.Add(WorkerCommand.Build(environment));
         return root;
     }
 

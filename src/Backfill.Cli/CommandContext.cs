@@ -72,9 +72,14 @@ internal sealed class CommandContext
 
     public void Warn(string text) => Error.WriteLine($"warning: {text}");
 
-    /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_PATH or the default.</summary>
+    /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_URL, BACKFILL_DATABASE_PATH or the default.</summary>
     public async Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken)
     {
+        if (await SharedLedger.OpenAsync(this, cancellationToken) is { } shared)
+        {
+            return shared;
+        }
+
         var setting = Resolver.ResolveBootstrap(Settings.DatabasePath);
         if (setting.Problem is not null)
         {
@@ -143,7 +148,7 @@ internal sealed class CommandContext
 
         if (Parse.GetValue(GlobalOptions.Database) is { } db)
         {
-            flags[Settings.DatabasePath] = db;
+            flags[Backfill.Ledger.Postgres.PostgresUrl.IsPostgres(db) ? Settings.DatabaseUrl : Settings.DatabasePath] = db;
         }
 
         return flags;

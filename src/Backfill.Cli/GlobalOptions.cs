@@ -15,7 +15,7 @@ internal static class GlobalOptions
 
     public static Option<string?> Database { get; } = new("--db")
     {
-        Description = "Ledger file (overrides BACKFILL_DATABASE_PATH; default ./data/backfill.db).",
+        Description = "Ledger: a SQLite file (default ./data/backfill.db) or postgres://user:password@host:5432/db (overrides BACKFILL_DATABASE_PATH / BACKFILL_DATABASE_URL).",
         Recursive = true,
     };
 

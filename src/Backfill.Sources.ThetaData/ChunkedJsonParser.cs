@@ -110,8 +110,9 @@ internal abstract class ChunkedJsonParser : IDisposable
                 ? ThetaErrors.Truncated(What, BytesRead)
                 : ThetaErrors.Malformed(What, e.Message, e);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
         {
+            // A value of the wrong type, out of range for its field, or not valid UTF-8.
             throw ThetaErrors.Malformed(What, e.Message, e);
         }
 

@@ -5,19 +5,20 @@ using System.Text.Json;
 using Backfill.Core.Datasets;
 using Backfill.Core.Errors;
 using Microsoft.Extensions.Logging;
-using Polly;
 
 namespace Backfill.Sources.ThetaData;
 
 /// <summary>
 /// What both API versions share: one HTTP client, a global concurrency gate held for a whole body (pages
 /// included), retries from the table around whole requests, status mapping, stats and Debug logging.
+/// Attempts are numbered per logical request, continuing from the caller's <see cref="ISourceRequestObserver.PriorAttempts"/>,
+/// so the caller's restarts and the client's own retries together stay within the retry table, and an error kind
+/// the table never retries (a permanent one) is never retried here.
 /// </summary>
 public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDisposable
 {
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _gate;
-    private readonly ResiliencePipeline _retry;
 
     private protected ThetaDataClientBase(ThetaDataClientOptions options, ILogger logger, HttpMessageHandler? handler)
     {
@@ -36,12 +37,6 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             Timeout = Timeout.InfiniteTimeSpan,
         };
         _gate = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
-        _retry = RetryPipeline.Create(options.Retry, (e, attempt, delay) =>
-        {
-            Stats.AddRetry();
-            LogRetry(Logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
-            return ValueTask.CompletedTask;
-        });
     }
 
     public abstract string Name { get; }
@@ -52,7 +47,10 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     private protected ILogger Logger { get; }
 
-    public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken);
+    public Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken) =>
+        ListExpirationsAsync(root, null, cancellationToken);
+
+    public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken);
 
     public async IAsyncEnumerable<OptionGreeksRow> StreamGreeksAsync(
         OptionGreeksRequest request, ISourceRequestObserver? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -67,8 +65,15 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             var yielded = false;
             long rowNumber = 0;
             var batch = new List<OptionGreeksRow>(1024);
+            var visited = new HashSet<string>(StringComparer.Ordinal);
             while (url is not null)
             {
+                if (!visited.Add(url.AbsoluteUri))
+                {
+                    // A page that names an already read page as the next one would be read forever.
+                    throw ThetaErrors.Malformed(what, $"next_page {Redact(url)} was already read; the pages loop");
+                }
+
                 var pageUrl = url;
                 async ValueTask<PageReader> Open(CancellationToken ct)
                 {
@@ -88,24 +93,10 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                     }
                 }
 
-                var attempt = 0;
-                async ValueTask<PageReader> OpenReportingRetries(CancellationToken ct)
-                {
-                    try
-                    {
-                        return await Open(ct).ConfigureAwait(false);
-                    }
-                    catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt))
-                    {
-                        rejected?.OnRetrying(e, attempt++);
-                        throw;
-                    }
-                }
-
                 // Before any row went out, the whole request (or page) is retried; after, a failure propagates.
                 var page = yielded
                     ? await Open(cancellationToken).ConfigureAwait(false)
-                    : await _retry.ExecuteAsync(OpenReportingRetries, cancellationToken).ConfigureAwait(false);
+                    : await WithRetriesAsync(Open, rejected, cancellationToken).ConfigureAwait(false);
                 using (page)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -131,7 +122,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
                     LogBody(Logger, Redact(pageUrl), pageRows, page.Parser.BytesRead, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     rowNumber = RowNumberAfter(page.Parser);
-                    url = NextPage(page.Parser);
+                    url = OnTerminal(NextPage(page.Parser), what);
                 }
             }
         }
@@ -173,7 +164,11 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     /// <summary>A small JSON call (a list), retried as a whole, under the concurrency gate.</summary>
     private protected Task<T> GetJsonAsync<T>(Uri url, string what, Func<JsonDocument, T> read, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(
+        GetJsonAsync(url, what, read, null, cancellationToken);
+
+    /// <summary>A small JSON call (a list), retried as a whole, under the concurrency gate; retries are told to <paramref name="observer"/>.</summary>
+    private protected Task<T> GetJsonAsync<T>(Uri url, string what, Func<JsonDocument, T> read, ISourceRequestObserver? observer, CancellationToken cancellationToken) =>
+        WithRetriesAsync(
             async ct =>
             {
                 await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -215,7 +210,31 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                     _gate.Release();
                 }
             },
+            observer,
             cancellationToken).AsTask();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> until it succeeds or the retry table says stop. Attempt numbers continue from
+    /// the observer's <see cref="ISourceRequestObserver.PriorAttempts"/>; each retried failure is reported to it.
+    /// </summary>
+    private async ValueTask<T> WithRetriesAsync<T>(Func<CancellationToken, ValueTask<T>> action, ISourceRequestObserver? observer, CancellationToken cancellationToken)
+    {
+        for (var attempt = Math.Max(0, observer?.PriorAttempts ?? 0); ; attempt++)
+        {
+            try
+            {
+                return await action(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt) && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = Options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
+                Stats.AddRetry();
+                observer?.OnRetrying(e, attempt);
+                LogRetry(Logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Sends a GET and returns a successful response with its body unread; maps every failure.</summary>
     private protected async Task<HttpResponseMessage> SendAsync(Uri url, string what, CancellationToken cancellationToken)
@@ -292,13 +311,13 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                 return msg.GetString();
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Plain text.
+            // Plain text, or a message that is not valid UTF-8.
         }
 
         var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300));
-        return text;
+        return Backfill.Core.Time.DateInput.Printable(text, 300);
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
@@ -323,6 +342,25 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
         string.IsNullOrEmpty(url.UserInfo) ? url.PathAndQuery : url.PathAndQuery + " (credentials hidden)";
 
     private protected Uri Relative(string pathAndQuery) => new(Options.BaseAddress, pathAndQuery);
+
+    /// <summary>
+    /// A <c>next_page</c> URL comes from the response body: only its path and query are followed, on the configured
+    /// terminal, so a damaged or hostile body can never send a request to another host or through another scheme.
+    /// </summary>
+    private Uri? OnTerminal(Uri? next, string what)
+    {
+        if (next is null)
+        {
+            return null;
+        }
+
+        if ((next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps) || !next.AbsolutePath.StartsWith('/'))
+        {
+            throw ThetaErrors.Malformed(what, $"next_page '{Backfill.Core.Time.DateInput.Printable(next.OriginalString)}' is not an http(s) URL of the terminal");
+        }
+
+        return new Uri(Options.BaseAddress, next.PathAndQuery);
+    }
 
     private sealed class PageReader(HttpResponseMessage response, ChunkedJsonParser parser) : IDisposable
     {

@@ -17,7 +17,7 @@ public sealed class ThetaDataV2Client : ThetaDataClientBase
 
     public override string Name => "thetadata-v2";
 
-    public override Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         var url = Relative($"v2/list/expirations?root={Uri.EscapeDataString(root)}");
@@ -35,7 +35,7 @@ public sealed class ThetaDataV2Client : ThetaDataClientBase
 
             list.Sort();
             return list;
-        }, cancellationToken);
+        }, observer, cancellationToken);
     }
 
     public override async Task<SourceHealth> CheckTerminalAsync(CancellationToken cancellationToken)

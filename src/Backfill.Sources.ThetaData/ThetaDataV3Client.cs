@@ -17,7 +17,7 @@ public sealed class ThetaDataV3Client : ThetaDataClientBase
 
     public override string Name => "thetadata-v3";
 
-    public override Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken)
+    public override Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         var what = $"expirations of {root}";
@@ -34,7 +34,7 @@ public sealed class ThetaDataV3Client : ThetaDataClientBase
 
             list.Sort();
             return list;
-        }, cancellationToken);
+        }, observer, cancellationToken);
     }
 
     public override async Task<SourceHealth> CheckTerminalAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Backfill.Core.Datasets;
 
@@ -184,7 +185,9 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
                     break;
                 case "strike" when reader.TokenType == JsonTokenType.Number:
                     // Dollars in v3; to 1/10 cent, rounded like the official client.
-                    strike = (int)Math.Round(reader.GetDecimal() * 1000m);
+                    strike = reader.TryGetDecimal(out var points) && points is > 0m and < 2_000_000m
+                        ? (int)Math.Round(points * 1000m)
+                        : throw ThetaErrors.Malformed(What, $"strike {Encoding.UTF8.GetString(reader.ValueSpan)} is not a price");
                     break;
                 case "right" when reader.TokenType == JsonTokenType.String:
                     right = reader.GetString()?.ToUpperInvariant() switch { "C" or "CALL" => 'C', "P" or "PUT" => 'P', _ => null };

@@ -75,6 +75,27 @@ public sealed class ClientTests
         Assert.Equal(sim.Stats.Faults(kind), source.Stats.Retries);
     }
 
+    [Theory]
+    [InlineData(0, 5)]
+    [InlineData(3, 2)]
+    [InlineData(4, 1)]
+    public async Task Retries_continue_the_callers_attempt_count_and_stop_at_the_table(int prior, int requests)
+    {
+        // Every request fails with 474 (ConnectionFailed, 5 attempts in the product table): a caller that already
+        // used some attempts gets only the rest, so the caller and the client together stay within the table.
+        await using var sim = await ThetaDataSimulator.StartAsync(Small() with { Faults = new() { Probability = 1, Kinds = [ThetaFaultKind.Disconnected474] } }, cancellationToken: Ct);
+        using var source = (IDisposable)ThetaDataClientFactory.Create(new ThetaDataClientOptions
+        {
+            BaseAddress = sim.BaseAddress,
+            Retry = RetryPolicyTable.Default.WithDelayScale(0),
+        });
+        var observer = new CountingObserver(prior);
+        await Assert.ThrowsAsync<ConnectionFailedException>(() =>
+            ReadAllAsync((IOptionGreeksSource)source, new OptionGreeksRequest("SPXW", new DateOnly(2024, 6, 14), Day), observer));
+        Assert.Equal(requests, sim.Stats.TotalRequests);
+        Assert.Equal(Enumerable.Range(prior, requests - 1), observer.Retried);
+    }
+
     [Fact]
     public async Task Large_request_570_is_not_retried()
     {
@@ -239,4 +260,17 @@ public sealed class ClientTests
         await using var clean = await ThetaDataSimulator.StartAsync(Small(), cancellationToken: Ct);
         return await FirstTradedAsync(Client(clean));
     }
+}
+
+internal sealed class CountingObserver(int prior) : ISourceRequestObserver
+{
+    public List<int> Retried { get; } = [];
+
+    public int PriorAttempts => prior;
+
+    public void OnRejected(RejectedRow row)
+    {
+    }
+
+    public void OnRetrying(BackfillException error, int attempt) => Retried.Add(attempt);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
+using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
 
 namespace Backfill.Cli.Commands;
@@ -39,8 +40,8 @@ internal static class ConfigCommands
             var previous = await ledger.GetConfigAsync(SettingsResolver.GlobalScope, definition.Key, ct);
             await ledger.SetConfigAsync(SettingsResolver.GlobalScope, definition.Key, normalised, ChangedBy(), ct);
             context.Say(previous is null
-                ? $"{definition.Key} = {normalised}"
-                : $"{definition.Key} = {normalised} (was {previous.Value})");
+                ? $"{definition.Key} = {Shown(normalised)}"
+                : $"{definition.Key} = {Shown(normalised)} (was {Shown(previous.Value)})");
             if (environment.Variables.ContainsKey(definition.EnvironmentVariable))
             {
                 context.Warn($"{definition.EnvironmentVariable} is set in the environment and takes precedence over the stored value.");
@@ -64,7 +65,7 @@ internal static class ConfigCommands
             var table = new ResultTable("Settings", "key", "value", "source", "problem", "description");
             foreach (var s in all.Where(s => only is null || s.Key == only))
             {
-                table.Add(s.Key, s.Value, s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
+                table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
             }
 
             context.Render(table);
@@ -90,7 +91,7 @@ internal static class ConfigCommands
                     : s.Value is null ? ("missing", $"not set; required before processing. Run: backfill config set {s.Key} {s.Definition.Example}")
                     : ("ok", string.Empty);
                 bad += status == "ok" ? 0 : 1;
-                table.Add(s.Key, s.Value, s.Source.ToString().ToLowerInvariant(), status, message);
+                table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), status, message);
             }
 
             table.Notes.Add(bad == 0 ? "All settings are valid." : $"{bad} setting(s) need attention.");
@@ -157,7 +158,7 @@ internal static class ConfigCommands
             var table = new ResultTable("Configuration history", "key", "version", "old_value", "new_value", "changed_at", "changed_by");
             foreach (var change in await ledger.GetConfigHistoryAsync(SettingsResolver.GlobalScope, only, ct))
             {
-                table.Add(change.Key, change.Version, change.OldValue, change.NewValue, change.ChangedAt, change.ChangedBy);
+                table.Add(change.Key, change.Version, Shown(change.OldValue), Shown(change.NewValue), change.ChangedAt, change.ChangedBy);
             }
 
             context.Render(table);
@@ -165,6 +166,9 @@ internal static class ConfigCommands
         });
         return command;
     }
+
+    /// <summary>A value from flags or the environment as shown: it may be invalid, hold credentials or control characters.</summary>
+    private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);
 
     private static string ChangedBy() => $"{Environment.UserName}@{Environment.MachineName}";
 }

@@ -122,6 +122,12 @@ internal static class ProcessCommands
                 return ExitCodes.Ok;
             }
 
+            foreach (var gap in todo.Where(g => g.Category == GapCategory.MissingOutput))
+            {
+                // The ledger says done but the file is gone: forget the output so that the date is downloaded again.
+                await ledger.ResetUnitAsync(context.Dataset.Name, gap.Date, ct);
+            }
+
             var settings = await context.LoadSettingsAsync(ledger, ct);
             return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], WithMaxDte(parse, maxDte), ct);
         });

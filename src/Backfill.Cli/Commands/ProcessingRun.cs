@@ -13,9 +13,11 @@ namespace Backfill.Cli.Commands;
 internal static class ProcessingRun
 {
     /// <param name="adjust">Changes to the processing options for this command (force, max DTE).</param>
+    /// <param name="schedule">How the dates are worked through (default: a <see cref="RangeRunner"/>; <c>worker</c> passes a <see cref="UnitWorker"/>).</param>
     public static async Task<int> RunAsync(
         CommandContext context, ILedger ledger, EffectiveSettings settings, IReadOnlyList<DateOnly> dates,
-        Func<ProcessingOptions, ProcessingOptions> adjust, CancellationToken ct)
+        Func<ProcessingOptions, ProcessingOptions> adjust, CancellationToken ct,
+        Func<IUnitProcessor, IProcessingObserver, CancellationToken, Task<IReadOnlyList<UnitOutcome>>>? schedule = null)
     {
         var dataset = context.Dataset;
         var retry = RetryPolicyTable.Default;
@@ -28,7 +30,8 @@ internal static class ProcessingRun
             }
         }
 
-        var recovered = await ledger.RecoverExpiredAsync(dataset.Name, ct);
+        var recovered = (await ledger.RecoverExpiredAsync(dataset.Name, ct))
+            .Concat(await DeadWorkers.RecoverAsync(ledger, dataset.Name, ct)).Distinct().Order().ToList();
         if (recovered.Count > 0)
         {
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
@@ -56,7 +59,9 @@ internal static class ProcessingRun
                 : new SpxUnitProcessor(ledger, source!, dataset.Calendar, options, context.Environment.Time);
             var runner = new RangeRunner(processor, options.MaxConcurrentDates);
             var display = new ProgressDisplay(context);
-            var outcomes = await display.RunAsync(observer => runner.RunAsync(dates, observer, stop.Token, CancellationToken.None));
+            var outcomes = await display.RunAsync(observer => schedule is null
+                ? runner.RunAsync(dates, observer, stop.Token, CancellationToken.None)
+                : schedule(processor, observer, stop.Token));
             Summarise(context, outcomes);
             if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
             {

@@ -92,6 +92,7 @@ internal static class SimulateCommand
         });
         simulate.Subcommands.Add(theta);
         simulate.Subcommands.Add(SimulateDatabentoCommand.Build(environment));
+        simulate.Subcommands.Add(SimulateAlphaVantageCommand.Build(environment));
         return simulate;
     }
 }

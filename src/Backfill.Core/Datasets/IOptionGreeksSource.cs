@@ -16,6 +16,13 @@ public interface IOptionGreeksSource
     Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="ListExpirationsAsync(string, CancellationToken)"/>, telling <paramref name="observer"/> about the
+    /// attempts the source retries itself (so that the caller can log them).
+    /// </summary>
+    Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken) =>
+        ListExpirationsAsync(root, cancellationToken);
+
+    /// <summary>
     /// All contracts of one root and expiration on one trade date at one interval. Rows that fail validation go to
     /// <paramref name="rejected"/> and are not yielded; the stream goes on. A failure after the first row was
     /// yielded propagates: the caller restarts the whole request.
@@ -43,6 +50,13 @@ public interface ISourceRequestObserver
     void OnRetrying(Errors.BackfillException error, int attempt)
     {
     }
+
+    /// <summary>
+    /// Attempts of this logical request the caller already made and saw fail (it restarts a request that broke
+    /// after the first row). A source numbers its own attempts from here, so that the caller's and the source's
+    /// retries together never exceed what the retry table allows for the error kind.
+    /// </summary>
+    int PriorAttempts => 0;
 }
 
 /// <param name="RowNumber">1-based position of the row in the response stream (across pages).</param>

@@ -86,6 +86,11 @@ public sealed class ServerErrorException(string message, Exception? inner = null
     public override ErrorKind Kind => ErrorKind.ServerError;
 }
 
+public sealed class QuotaExhaustedException(string message, Exception? inner = null) : BackfillException(message, inner)
+{
+    public override ErrorKind Kind => ErrorKind.QuotaExhausted;
+}
+
 /// <summary>
 /// Bad input from the user (a date, a range, a config value). The message names the value and the fix;
 /// the CLI turns it into exit code 2.

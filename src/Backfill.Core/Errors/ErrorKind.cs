@@ -41,4 +41,7 @@ public enum ErrorKind
 
     /// <summary>Anything else.</summary>
     Unknown,
+
+    /// <summary>The account's daily request budget is spent (Alpha Vantage's 25 a day). Stop until the budget resets.</summary>
+    QuotaExhausted,
 }

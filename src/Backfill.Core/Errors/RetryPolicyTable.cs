@@ -57,6 +57,7 @@ public sealed class RetryPolicyTable
         [ErrorKind.InsufficientDisk] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.ServerError] = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
         [ErrorKind.Unknown] = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+        [ErrorKind.QuotaExhausted] = new(1, TimeSpan.Zero, TimeSpan.Zero),
     });
 
     public RetryPolicy For(ErrorKind kind) => _policies[kind];

@@ -100,10 +100,23 @@ public static partial class DateInput
         }
     }
 
-    /// <summary>Makes user text safe to echo: control characters escaped, length capped.</summary>
-    public static string Printable(string value)
+    /// <summary>Makes user text safe to echo: credentials in URLs masked, control characters escaped, length capped.</summary>
+    public static string Printable(string value) => Printable(value, 64);
+
+    /// <summary>
+    /// Makes user text safe to echo: the user info and the query of anything that looks like a URL are masked (they
+    /// may hold a password or a token), control characters are escaped, and the length is capped at
+    /// <paramref name="maxLength"/> characters.
+    /// </summary>
+    public static string Printable(string value, int maxLength)
     {
-        var capped = value.Length > 64 ? string.Concat(value.AsSpan(0, 64), "…") : value;
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Contains("://", StringComparison.Ordinal))
+        {
+            value = UrlQuery().Replace(UrlUserInfo().Replace(value, "://***@"), "?***");
+        }
+
+        var capped = value.Length > maxLength ? string.Concat(value.AsSpan(0, maxLength), "…") : value;
         var builder = new System.Text.StringBuilder(capped.Length);
         foreach (var c in capped)
         {
@@ -120,9 +133,15 @@ public static partial class DateInput
         return builder.ToString();
     }
 
-    [GeneratedRegex(@"^(?<y>\d{4})-?(?<m>\d{2})-?(?<d>\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"://[^/?#\s]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlUserInfo();
+
+    [GeneratedRegex(@"\?[^\s#]*", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlQuery();
+
+    [GeneratedRegex(@"^(?<y>[0-9]{4})-?(?<m>[0-9]{2})-?(?<d>[0-9]{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
-    [GeneratedRegex(@"^(?<n>\d{1,6})\s*(?<u>[dwmyDWMY])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<n>[0-9]{1,6})\s*(?<u>[dwmyDWMY])$", RegexOptions.CultureInvariant)]
     private static partial Regex SpanPattern();
 }

@@ -13,4 +13,7 @@ public enum SettingKind
 
     /// <summary>A decimal number from 0 to 1 (deltas, tolerances, rates).</summary>
     Fraction,
+
+    /// <summary>A <c>postgres://</c> URL that may hold a password: shown masked, never in full.</summary>
+    DatabaseUrl,
 }

@@ -17,4 +17,9 @@ public enum SettingSource
 public sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source, string? Problem)
 {
     public string Key => Definition.Key;
+
+    /// <summary>The value as it may be printed: passwords in database URLs are masked.</summary>
+    public string? Shown => Definition.Kind == SettingKind.DatabaseUrl && Value is not null
+        ? Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(Value)
+        : Value;
 }

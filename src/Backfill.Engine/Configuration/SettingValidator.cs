@@ -84,6 +84,17 @@ public static class SettingValidator
 
                 return fraction.ToString(CultureInfo.InvariantCulture);
 
+            case SettingKind.DatabaseUrl:
+                try
+                {
+                    _ = Backfill.Ledger.Postgres.PostgresUrl.Parse(text);
+                    return text;
+                }
+                catch (FormatException e)
+                {
+                    throw new InvalidInputException($"{key}: '{Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(shown)}' {e.Message}");
+                }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
         }

@@ -15,6 +15,7 @@ public static class Settings
     public const string MaxDte = "processing.maxDte";
     public const string RetryLimit = "processing.retryLimit";
     public const string DatabasePath = "database.path";
+    public const string DatabaseUrl = "database.url";
     public const string DatabentoBaseUrl = "databento.baseUrl";
     public const string DatabentoRequestTimeoutSeconds = "databento.requestTimeoutSeconds";
     public const string FopTargetDelta = "fop.targetDelta";
@@ -22,6 +23,7 @@ public static class Settings
     public const string FopDeltaTolerance = "fop.deltaTolerance";
     public const string FopRiskFreeRate = "fop.riskFreeRate";
     public const string FopStrategyFile = "fop.strategyFile";
+    public const string OhlcvKeyFile = "ohlcv.keyFile";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -50,6 +52,9 @@ public static class Settings
         new(DatabasePath, SettingKind.FilePath, "./data/backfill.db",
             "The ledger's SQLite file. Chooses the ledger, so set it with --db or BACKFILL_DATABASE_PATH.",
             "./data/backfill.db", Bootstrap: true),
+        new(DatabaseUrl, SettingKind.DatabaseUrl, null,
+            "A shared PostgreSQL ledger (postgres://user:password@host:5432/db); when set it replaces database.path. Set it with --db or BACKFILL_DATABASE_URL.",
+            "postgres://backfill:PASSWORD@db.internal:5432/backfill", Bootstrap: true, Optional: true),
         new(DatabentoBaseUrl, SettingKind.HttpUrl, "https://hist.databento.com",
             "Databento historical API (the key comes from DATABENTO_API_KEY, never from settings).", "https://hist.databento.com"),
         new(DatabentoRequestTimeoutSeconds, SettingKind.PositiveInt, "100",
@@ -64,6 +69,8 @@ public static class Settings
             "fop: continuously compounded rate for Black-76 discounting.", "0.05"),
         new(FopStrategyFile, SettingKind.FilePath, null,
             "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
+        new(OhlcvKeyFile, SettingKind.FilePath, "./data/keys/ohlcv-keys.json",
+            "ohlcv: the key file (0600, refused when group or others can read it); OHLCV_ENCRYPTION_KEY overrides its active key.", "./data/keys/ohlcv-keys.json"),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =

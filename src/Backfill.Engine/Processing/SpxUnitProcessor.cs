@@ -97,12 +97,17 @@ public sealed class SpxUnitProcessor : IUnitProcessor
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var kind = e is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
-            var message = e is BackfillException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            await _ledger.RecordErrorAsync(new ErrorRecord
+            var message = (e is BackfillException ? e.Message : $"{e.GetType().Name}: {e.Message}") + Advice(e, date);
+            if (!IsLogged(e))
             {
-                Dataset = dataset, TradeDate = date, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
-                StatusCode = (e as BackfillException)?.StatusCode, WillRetry = false,
-            }, CancellationToken.None);
+                // Errors of a request were logged where they happened, with their attempt; this is everything else.
+                await _ledger.RecordErrorAsync(new ErrorRecord
+                {
+                    Dataset = dataset, TradeDate = date, ErrorType = kind, Message = message, Attempt = 0,
+                    StatusCode = (e as BackfillException)?.StatusCode, WillRetry = false,
+                }, CancellationToken.None);
+            }
+
             await _ledger.FailUnitAsync(dataset, date, _owner, kind, message, CancellationToken.None);
             return new UnitOutcome(date, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = watch.Elapsed };
         }
@@ -150,11 +155,17 @@ public sealed class SpxUnitProcessor : IUnitProcessor
 
         progress.Phase = "writing parquet";
         var final = EnginePaths.OutputFile(_options.OutputDirectory, dataset, date);
-        var publisher = new AtomicFilePublisher(EnginePaths.PublishDirectory(_options.TempDirectory, dataset), _options.OutputDirectory);
+        var publishDirectory = EnginePaths.PublishDirectory(_options.TempDirectory, dataset);
+        DeleteStalePublishTemps(publishDirectory, final);
+        var publisher = new AtomicFilePublisher(publishDirectory, _options.OutputDirectory);
         var identity = new SpxFileIdentity(date, _source.Name, _source.Name.EndsWith("v3", StringComparison.Ordinal) ? "v3" : "v2");
         SpxParquetWriteResult? written = null;
         var published = await publisher.PublishAsync(final, async (temp, ct) =>
-            written = await new SpxParquetWriter().WriteAsync(stagedFiles, temp, identity, ct), abort);
+        {
+            written = await new SpxParquetWriter().WriteAsync(stagedFiles, temp, identity, ct);
+            CrashPoint.Reach("publish.before-rename");
+        }, abort);
+        CrashPoint.Reach("publish.after-rename");
 
         var peak = PeakMemory();
         var duration = (long)(_time.GetUtcNow() - progress.StartedAt).TotalMilliseconds;
@@ -194,7 +205,22 @@ public sealed class SpxUnitProcessor : IUnitProcessor
         var list = new List<SubUnit>();
         foreach (var root in _options.Roots)
         {
-            var expirations = await _source.ListExpirationsAsync(root, abort);
+            // The source retries the listing as the table allows; each attempt that failed is logged here.
+            var observer = new RequestObserver();
+            var step = $"{root} expirations";
+            IReadOnlyList<DateOnly> expirations;
+            try
+            {
+                expirations = await _source.ListExpirationsAsync(root, observer, abort);
+            }
+            catch (BackfillException e) when (!abort.IsCancellationRequested)
+            {
+                await RecordSourceRetriesAsync(date, step, observer);
+                await RecordFinalErrorAsync(date, step, e, observer.PriorAttempts);
+                throw;
+            }
+
+            await RecordSourceRetriesAsync(date, step, observer);
             foreach (var expiration in expirations)
             {
                 if (expiration < date || (_options.MaxDte > 0 && expiration.DayNumber - date.DayNumber > _options.MaxDte))
@@ -231,6 +257,14 @@ public sealed class SpxUnitProcessor : IUnitProcessor
             }
             catch (OperationCanceledException) when (!abort.IsCancellationRequested)
             {
+                break;
+            }
+
+            if (failed.IsCancellationRequested)
+            {
+                // The slot was released by an expiration that failed (or a stop) and may have been handed to this
+                // wait before its cancellation landed: start no further request.
+                gate.Release();
                 break;
             }
 
@@ -273,8 +307,11 @@ public sealed class SpxUnitProcessor : IUnitProcessor
         DateOnly date, string staging, SubUnit subUnit, UnitProgress progress, RejectedTotal total, CancellationToken abort)
     {
         var request = new OptionGreeksRequest(subUnit.Root, subUnit.Expiration, date, _options.IntervalMs);
+
+        // One attempt count for the expiration, shared with the source's own retries: both layers together stay
+        // within the retry table, and a kind the table never retries is never retried.
         var rejected = new RequestObserver();
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
             long streamed = 0;
             try
@@ -297,13 +334,13 @@ public sealed class SpxUnitProcessor : IUnitProcessor
                     // No data for this expiration on this date (not listed yet, or no quotes): an empty, complete sub-unit.
                     progress.AddRows(streamed % 4096);
                     await writer.CompleteAsync(abort);
-                    await RecordSourceRetriesAsync(date, subUnit, rejected);
+                    await RecordSourceRetriesAsync(date, subUnit.Name, rejected);
                     return (0, true);
                 }
 
                 progress.AddRows(streamed % 4096);
                 await writer.CompleteAsync(abort);
-                await RecordSourceRetriesAsync(date, subUnit, rejected);
+                await RecordSourceRetriesAsync(date, subUnit.Name, rejected);
                 total.Add(rejected.RejectedCount - rejectedBefore);
                 if (rejected.RejectedCount > rejectedBefore)
                 {
@@ -311,7 +348,7 @@ public sealed class SpxUnitProcessor : IUnitProcessor
                     {
                         Dataset = _options.Dataset, TradeDate = date, SubUnit = subUnit.Name, ErrorType = "InvalidRow",
                         Message = $"{rejected.RejectedCount - rejectedBefore} row(s) rejected and skipped; e.g. {string.Join("; ", rejected.Samples)}",
-                        Attempt = attempt,
+                        Attempt = rejected.PriorAttempts,
                     }, abort);
                 }
 
@@ -319,18 +356,22 @@ public sealed class SpxUnitProcessor : IUnitProcessor
             }
             catch (BackfillException e)
             {
-                await RecordSourceRetriesAsync(date, subUnit, rejected);
+                await RecordSourceRetriesAsync(date, subUnit.Name, rejected);
                 progress.AddRows(-(streamed - (streamed % 4096)));
+                var attempt = rejected.PriorAttempts;
+                rejected.AttemptFailed(attempt);
                 var retry = _options.Retry.ShouldRetry(e.Kind, attempt) && !abort.IsCancellationRequested;
+                if (!retry)
+                {
+                    await RecordFinalErrorAsync(date, subUnit.Name, e, attempt);
+                    throw;
+                }
+
                 await _ledger.RecordErrorAsync(new ErrorRecord
                 {
                     Dataset = _options.Dataset, TradeDate = date, SubUnit = subUnit.Name, ErrorType = e.Kind.ToString(),
-                    Message = e.Message, Attempt = attempt, StatusCode = e.StatusCode, WillRetry = retry,
+                    Message = e.Message, Attempt = attempt, StatusCode = e.StatusCode, WillRetry = true,
                 }, CancellationToken.None);
-                if (!retry)
-                {
-                    throw;
-                }
 
                 var delay = _options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
                 await Task.Delay(delay, _time, abort);
@@ -339,16 +380,56 @@ public sealed class SpxUnitProcessor : IUnitProcessor
     }
 
     /// <summary>Writes the attempts the source retried by itself to the error log.</summary>
-    private async Task RecordSourceRetriesAsync(DateOnly date, SubUnit subUnit, RequestObserver observer)
+    private async Task RecordSourceRetriesAsync(DateOnly date, string step, RequestObserver observer)
     {
         foreach (var (error, attempt) in observer.DrainRetries())
         {
             await _ledger.RecordErrorAsync(new ErrorRecord
             {
-                Dataset = _options.Dataset, TradeDate = date, SubUnit = subUnit.Name, ErrorType = error.Kind.ToString(),
+                Dataset = _options.Dataset, TradeDate = date, SubUnit = step, ErrorType = error.Kind.ToString(),
                 Message = error.Message, Attempt = attempt, StatusCode = error.StatusCode, WillRetry = true,
             }, CancellationToken.None);
         }
+    }
+
+    /// <summary>Logs the failure that ends a request (not retried) and marks it so the unit's failure is not logged twice.</summary>
+    private async Task RecordFinalErrorAsync(DateOnly date, string step, BackfillException e, int attempt)
+    {
+        e.Data[AttemptsKey] = attempt + 1;
+        await _ledger.RecordErrorAsync(new ErrorRecord
+        {
+            Dataset = _options.Dataset, TradeDate = date, SubUnit = step, ErrorType = e.Kind.ToString(),
+            Message = e.Message + Advice(e, date), Attempt = attempt, StatusCode = e.StatusCode, WillRetry = false,
+        }, CancellationToken.None);
+        e.Data[LoggedKey] = true;
+    }
+
+    private static bool IsLogged(Exception e) => e.Data[LoggedKey] is true;
+
+    /// <summary>What to do about a failed date, appended to its message: retried enough, or never retried and why.</summary>
+    private string Advice(Exception e, DateOnly date)
+    {
+        var kind = (e as BackfillException)?.Kind ?? ErrorKind.Unknown;
+        if (e.Message.Contains("backfill retry", StringComparison.Ordinal))
+        {
+            return string.Empty;
+        }
+
+        var retry = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"backfill retry {date:yyyy-MM-dd}");
+        if (_options.Retry.For(kind).IsRetryable)
+        {
+            var attempts = e.Data[AttemptsKey] is int n ? n : 1;
+            return $" [transient {kind}: gave up after {attempts} attempt(s); when the terminal answers normally again run '{retry}']";
+        }
+
+        return kind switch
+        {
+            ErrorKind.PermissionDenied => $" [permanent, not retried: check that the ThetaData subscription covers this data, then run '{retry}']",
+            ErrorKind.ApiVersionGone => " [permanent, not retried: switch the API version as described]",
+            ErrorKind.InsufficientDisk => $" [not retried: free disk space or move processing.tempDirectory/outputDirectory, then run '{retry}']",
+            ErrorKind.NoData => " [no data for this date at the source]",
+            _ => $" [permanent {kind}, not retried: fix the cause, then run '{retry} --force']",
+        };
     }
 
     private async Task EnsureDiskSpaceAsync(int pending, int total, CancellationToken cancellationToken)
@@ -411,6 +492,34 @@ public sealed class SpxUnitProcessor : IUnitProcessor
             // Left for 'backfill cleanup --temp-files'; the published file is already safe.
         }
     }
+
+    /// <summary>
+    /// Removes temp files a killed earlier attempt of this date left in the publish folder (each is as large as the
+    /// output file, so repeated crashes would otherwise fill the disk). Only this date's files: this worker holds its
+    /// claim, so no live worker can be publishing it; other dates' temps may belong to live workers.
+    /// </summary>
+    private static void DeleteStalePublishTemps(string publishDirectory, string finalPath)
+    {
+        if (!Directory.Exists(publishDirectory))
+        {
+            return;
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(publishDirectory, "." + Path.GetFileName(finalPath) + ".*.tmp"))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Left for 'backfill cleanup --temp-files'.
+            }
+        }
+    }
+
+    private const string LoggedKey = "backfill.logged";
+    private const string AttemptsKey = "backfill.attempts";
 
     private static long PeakMemory()
     {

@@ -94,6 +94,7 @@ public sealed class SqliteLedger : ILedger
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.migrate");
         await tx.CommitAsync(cancellationToken);
         RestrictFilePermissions();
     }
@@ -143,6 +144,7 @@ public sealed class SqliteLedger : ILedger
             await log.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.claim");
         await tx.CommitAsync(cancellationToken);
         return new UnitClaim(dataset, date, owner, attempt, resumed, previous);
     }
@@ -150,7 +152,7 @@ public sealed class SqliteLedger : ILedger
     public async Task<int> RenewLeaseAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        return await ExecuteAsync("""
+        return await ExecuteAsync("ledger.renew", """
             UPDATE processing_log SET lease_expires_at = @lease, updated_at = @now
             WHERE owner = @owner AND status = 'processing';
             """, cancellationToken, ("@lease", Db.Time(now + lease)), ("@now", Db.Time(now)), ("@owner", owner));
@@ -158,7 +160,7 @@ public sealed class SqliteLedger : ILedger
 
     public async Task UpdateProgressAsync(string dataset, DateOnly date, string owner, int subUnitsTotal, int subUnitsDone, long apiRequests, CancellationToken cancellationToken)
     {
-        await ExecuteAsync("""
+        await ExecuteAsync("ledger.progress", """
             UPDATE processing_log SET subunits_total = @total, subunits_done = @done, api_requests = @requests, updated_at = @now
             WHERE dataset = @d AND trade_date = @date AND owner = @owner;
             """, cancellationToken, ("@total", subUnitsTotal), ("@done", subUnitsDone), ("@requests", apiRequests),
@@ -199,6 +201,7 @@ public sealed class SqliteLedger : ILedger
             await clear.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.complete");
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -240,13 +243,14 @@ public sealed class SqliteLedger : ILedger
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.recover");
         await tx.CommitAsync(cancellationToken);
         return dates;
     }
 
     public async Task ResetUnitAsync(string dataset, DateOnly date, CancellationToken cancellationToken)
     {
-        await ExecuteAsync("""
+        await ExecuteAsync("ledger.reset", """
             UPDATE processing_log SET file_path = NULL, file_size = NULL, file_sha256 = NULL, content_sha256 = NULL,
                 row_count = NULL, subunits_done = 0, status = CASE WHEN status = 'processing' THEN status ELSE 'queued' END,
                 updated_at = @now
@@ -323,7 +327,7 @@ public sealed class SqliteLedger : ILedger
 
     public async Task MarkSubUnitCompleteAsync(string dataset, DateOnly date, string subUnit, long rows, CancellationToken cancellationToken)
     {
-        await ExecuteAsync("""
+        await ExecuteAsync("ledger.subunit", """
             INSERT INTO subunit_progress (dataset, trade_date, subunit, rows, completed_at) VALUES (@d, @date, @s, @rows, @now)
             ON CONFLICT (dataset, trade_date, subunit) DO UPDATE SET rows = @rows, completed_at = @now;
             """, cancellationToken, ("@d", dataset), ("@date", Db.Date(date)), ("@s", subUnit), ("@rows", rows), ("@now", Now()));
@@ -349,7 +353,7 @@ public sealed class SqliteLedger : ILedger
     {
         ArgumentNullException.ThrowIfNull(error);
         var at = error.OccurredAt == default ? _time.GetUtcNow() : error.OccurredAt;
-        await ExecuteAsync("""
+        await ExecuteAsync("ledger.error", """
             INSERT INTO error_log (dataset, trade_date, subunit, error_type, message, attempt, status_code, will_retry, occurred_at)
             VALUES (@d, @date, @s, @type, @message, @attempt, @status, @retry, @at);
             """, cancellationToken, ("@d", error.Dataset), ("@date", Db.Date(error.TradeDate)), ("@s", error.SubUnit),
@@ -406,6 +410,7 @@ public sealed class SqliteLedger : ILedger
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.metrics");
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -489,6 +494,7 @@ public sealed class SqliteLedger : ILedger
             await history.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        CrashPoint.Reach("ledger.config");
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -594,6 +600,7 @@ public sealed class SqliteLedger : ILedger
         }
 
         await EndAttemptAsync(connection, tx, dataset, date, owner, status.ToDb(), Truncate(message, 4000), now, cancellationToken);
+        CrashPoint.Reach("ledger.end");
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -614,12 +621,14 @@ public sealed class SqliteLedger : ILedger
         return list;
     }
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    /// <param name="point">The <see cref="CrashPoint"/> of this write, reached before the commit.</param>
+    private async Task<int> ExecuteAsync(string point, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = Db.Command(connection, tx, sql, parameters);
         var n = await command.ExecuteNonQueryAsync(cancellationToken);
+        CrashPoint.Reach(point);
         await tx.CommitAsync(cancellationToken);
         return n;
     }

@@ -126,6 +126,11 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
         var fault = await DecideAsync(ctx).ConfigureAwait(false);
         if (_options.V2Gone || fault == ThetaFaultKind.Gone410)
         {
+            if (fault == ThetaFaultKind.Gone410)
+            {
+                Stats.CountDelivered(ThetaFaultKind.Gone410);
+            }
+
             ctx.Response.StatusCode = StatusCodes.Status410Gone;
             ctx.Response.ContentType = "text/plain";
             await ctx.Response.WriteAsync("v2 endpoints are gone; use the v3 REST endpoints on port 25503.", ctx.RequestAborted).ConfigureAwait(false);
@@ -134,6 +139,7 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
 
         if (StatusFor(fault) is { } status)
         {
+            Stats.CountDelivered(fault!.Value);
             await WriteV2ErrorAsync(ctx, status.Code, status.Type, status.Message).ConfigureAwait(false);
             return;
         }
@@ -164,6 +170,7 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
 
         if (StatusFor(fault) is { } status)
         {
+            Stats.CountDelivered(fault!.Value);
             await WritePlainErrorAsync(ctx, status.Code, status.Message).ConfigureAwait(false);
             return;
         }
@@ -191,6 +198,7 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
             Stats.CountFault(kind);
             if (kind == ThetaFaultKind.SlowFirstByte)
             {
+                Stats.CountDelivered(kind);
                 await Task.Delay(TimeSpan.FromMilliseconds(300), ctx.RequestAborted).ConfigureAwait(false);
             }
         }

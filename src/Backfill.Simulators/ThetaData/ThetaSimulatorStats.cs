@@ -7,6 +7,7 @@ public sealed class ThetaSimulatorStats
 {
     private readonly ConcurrentDictionary<string, long> _requestsPerPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ThetaFaultKind, long> _faultsPerKind = new();
+    private readonly ConcurrentDictionary<ThetaFaultKind, long> _deliveredPerKind = new();
     private long _rowsServed;
     private int _inFlight;
     private int _peakInFlight;
@@ -23,11 +24,22 @@ public sealed class ThetaSimulatorStats
 
     public long Requests(string path) => _requestsPerPath.TryGetValue(path, out var n) ? n : 0;
 
+    /// <summary>Requests picked for a fault of <paramref name="kind"/>.</summary>
     public long Faults(ThetaFaultKind kind) => _faultsPerKind.TryGetValue(kind, out var n) ? n : 0;
+
+    /// <summary>
+    /// Faults that reached the client: a picked body fault (cut, truncated, malformed rows) is only delivered
+    /// when the request has a body to spoil; a request that answers 472 NO_DATA, for one, is sent as usual.
+    /// </summary>
+    public long FaultsDelivered(ThetaFaultKind kind) => _deliveredPerKind.TryGetValue(kind, out var n) ? n : 0;
+
+    public IReadOnlyDictionary<ThetaFaultKind, long> FaultsDeliveredPerKind => _deliveredPerKind;
 
     internal void CountRequest(string path) => _requestsPerPath.AddOrUpdate(path, 1, (_, n) => n + 1);
 
     internal void CountFault(ThetaFaultKind kind) => _faultsPerKind.AddOrUpdate(kind, 1, (_, n) => n + 1);
+
+    internal void CountDelivered(ThetaFaultKind kind) => _deliveredPerKind.AddOrUpdate(kind, 1, (_, n) => n + 1);
 
     internal void AddRows(long rows) => Interlocked.Add(ref _rowsServed, rows);
 

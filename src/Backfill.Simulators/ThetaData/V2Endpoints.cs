@@ -224,6 +224,11 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
                     written++;
                     if (faults.Malformed && Array.IndexOf(MalformedAt, (int)written) is var which and >= 0)
                     {
+                        if (which == 0)
+                        {
+                            sim.Stats.CountDelivered(ThetaFaultKind.MalformedRows);
+                        }
+
                         WriteMalformedRow(json, tick, ymd, which);
                     }
                     else
@@ -251,6 +256,7 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
     {
         await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
         sim.Stats.AddRows(rows);
+        sim.Stats.CountDelivered(kind);
         if (kind == ThetaFaultKind.TruncatedJson)
         {
             // End the body in the middle of a row with a normal end of response.

@@ -137,6 +137,7 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
                 {
                     if (written == cutAt)
                     {
+                        sim.Stats.CountDelivered(faults.Kind!.Value);
                         await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
                         if (faults.Kind == ThetaFaultKind.TruncatedJson)
                         {
@@ -154,6 +155,7 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
                     written++;
                     if (faults.Malformed && written == 3)
                     {
+                        sim.Stats.CountDelivered(ThetaFaultKind.MalformedRows);
                         tick.Bid = tick.Ask + 1;
                     }
 

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
+using Backfill.Encryption;
+using Backfill.Engine.Configuration;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary>
+/// <c>keys init|check|rotate</c>: the encryption keys of the <c>ohlcv</c> dataset. The key file comes from <c>ohlcv.keyFile</c>;
+/// <c>OHLCV_ENCRYPTION_KEY</c> (base64, 32 bytes) overrides its active key. Key material is never printed.
+/// </summary>
+internal static class KeysCommand
+{
+    /// <summary>The encrypted outputs of the dataset: every <c>*.enc</c> under <c>{out}/ohlcv</c>, in path order.</summary>
+    public static IEnumerable<string> EncryptedFiles(string outputRoot)
+    {
+        var root = Path.Combine(outputRoot, "ohlcv");
+        return Directory.Exists(root)
+            ? Directory.GetFiles(root, "*.enc", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            : [];
+    }
+
+    public static string? EnvironmentKey(CliEnvironment environment) =>
+        environment.Variables.TryGetValue("BACKFILL_OHLCV_ENCRYPTIONKEY", out var v) && !string.IsNullOrWhiteSpace(v) ? v
+            : Environment.GetEnvironmentVariable(KeyStore.EnvironmentVariable);
+
+    public static Command Build(CliEnvironment environment)
+    {
+        var keys = new Command("keys", "Encryption keys of the ohlcv dataset: create, check, rotate.");
+        var init = new Command("init", "Create the key file (0600) with one new active key; never overwrites.");
+        init.SetAction(async (parse, ct) =>
+        {
+            var (context, settings) = await LoadAsync(parse, environment, ct);
+            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow());
+            context.Say($"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it.");
+            return ExitCodes.Ok;
+        });
+        var check = new Command("check", "Check the key file's permissions and that every ohlcv file decrypts with a known key.");
+        check.SetAction(async (parse, ct) =>
+        {
+            var (context, settings) = await LoadAsync(parse, environment, ct);
+            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var problems = new List<string>();
+            foreach (var file in EncryptedFiles(settings.OutputDirectory))
+            {
+                try
+                {
+                    var data = await File.ReadAllBytesAsync(file, ct);
+                    var id = EncryptedFile.ReadKeyId(data);
+                    Array.Clear(EncryptedFile.Decrypt(data, store.Find));
+                    counts[id] = counts.GetValueOrDefault(id) + 1;
+                }
+                catch (BackfillException e)
+                {
+                    problems.Add($"{file}: {e.Message}");
+                }
+            }
+
+            var table = new ResultTable("Encryption keys", "id", "status", "source", "created", "files");
+            foreach (var k in store.EnvironmentKey is { } env ? [env, .. store.FileKeys] : store.FileKeys)
+            {
+                table.Add(k.Id, k.Status.ToString().ToLowerInvariant(), k.FromEnvironment ? "environment" : "key file", k.FromEnvironment ? null : k.Created, counts.GetValueOrDefault(k.Id));
+            }
+
+            table.Notes.Add($"Active key for new files: {store.ActiveKey.Id}." + (store.RotationInProgress ? " A rotation is unfinished: run 'backfill keys rotate' to resume it." : string.Empty));
+            table.Notes.AddRange(problems);
+            context.Render(table);
+            return problems.Count == 0 && !store.RotationInProgress ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        var rotate = new Command("rotate", "New active key; re-encrypt every ohlcv file atomically (resumable); retire the old key once all verify.");
+        rotate.SetAction(async (parse, ct) =>
+        {
+            var (context, settings) = await LoadAsync(parse, environment, ct);
+            var output = settings.OutputDirectory;
+            var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, "ohlcv"));
+            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var report = KeyRotation.Rotate(store, () => EncryptedFiles(output), environment.Time.GetUtcNow());
+            var table = new ResultTable("Key rotation", "new_key", "rotated", "already_current", "verified", "retired", "resumed");
+            table.Add(report.NewKeyId, report.Rotated, report.AlreadyCurrent, report.Verified, string.Join(" ", report.Retired), report.Resumed);
+            if (leftovers > 0)
+            {
+                table.Notes.Add($"Removed {leftovers} temp file(s) left by an interrupted rotation.");
+            }
+
+            context.Render(table);
+            return ExitCodes.Ok;
+        });
+        keys.Subcommands.Add(init);
+        keys.Subcommands.Add(check);
+        keys.Subcommands.Add(rotate);
+        return keys;
+    }
+
+    private static async Task<(CommandContext Context, EffectiveSettings Settings)> LoadAsync(ParseResult parse, CliEnvironment environment, CancellationToken ct)
+    {
+        var context = new CommandContext(parse, environment);
+        await using var ledger = await context.OpenLedgerAsync(ct);
+        return (context, await context.LoadSettingsAsync(ledger, ct));
+    }
+}

@@ -1,0 +1,18 @@
+using Backfill.Ledger.Postgres;
+using Backfill.Ledger.Sqlite;
+
+namespace Backfill.Ledger;
+
+/// <summary>Chooses the ledger: a <c>postgres://</c> URL opens the shared PostgreSQL ledger, anything else is a SQLite file.</summary>
+public static class LedgerFactory
+{
+    /// <param name="location">A <c>postgres://user:password@host:port/db</c> URL or a SQLite file path.</param>
+    /// <exception cref="FormatException">A PostgreSQL URL that cannot be used (the message never holds the password).</exception>
+    public static ILedger Create(string location, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(location);
+        return PostgresUrl.IsPostgres(location)
+            ? new PostgresLedger(PostgresUrl.Parse(location), time)
+            : new SqliteLedger(location, time);
+    }
+}

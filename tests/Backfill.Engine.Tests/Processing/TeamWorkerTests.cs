@@ -1,0 +1,168 @@
+using System.Data.Common;
+using Backfill.Core.Calendars;
+using Backfill.Engine.Processing;
+using Backfill.Ledger;
+using Backfill.Ledger.Model;
+using Backfill.Ledger.Postgres;
+using Backfill.Simulators.ThetaData;
+using Backfill.Sources.ThetaData;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Backfill.Engine.Tests.Processing;
+
+/// <summary>
+/// Three workers share one ledger and one output folder over one range, as three machines would: on the PostgreSQL
+/// server of <c>BACKFILL_TEST_PG_URL</c> when one is reachable, on one SQLite file otherwise (the output says which).
+/// </summary>
+public sealed class TeamWorkerTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Three_workers_do_every_date_exactly_once_and_resume_a_dead_workers_date()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-team-").FullName;
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, 0, Ct);
+        var (location, readAttempts, drop) = await SharedLedgerAsync(folder);
+        TestContext.Current.SendDiagnosticMessage($"team ledger: {(PostgresUrl.IsPostgres(location) ? "PostgreSQL" : "SQLite")}");
+        try
+        {
+            var dates = NyseCalendar.Instance.SessionsBetween(new DateOnly(2024, 6, 3), new DateOnly(2024, 6, 12)).ToList();
+            Assert.Equal(8, dates.Count);
+            await using (var setup = LedgerFactory.Create(location))
+            {
+                await setup.MigrateAsync(Ct);
+                // A worker that claimed the first date and died: its short lease must expire and its date be resumed.
+                Assert.NotNull(await setup.TryClaimUnitAsync("spx", dates[0], "dead-host/1/1/dead", TimeSpan.FromSeconds(1), false, Ct));
+            }
+
+            var options = new ProcessingOptions
+            {
+                Dataset = "spx",
+                OutputDirectory = Path.Combine(folder, "out"),
+                TempDirectory = Path.Combine(folder, "temp"),
+                MaxConcurrentSubUnits = 2,
+                Retry = EngineFixture.FastRetry,
+                Lease = TimeSpan.FromSeconds(20),
+            };
+
+            async Task<IReadOnlyList<UnitOutcome>> Worker(string owner)
+            {
+                await using var ledger = LedgerFactory.Create(location);
+                var source = ThetaDataClientFactory.Create(new ThetaDataClientOptions
+                {
+                    BaseAddress = sim.BaseAddress,
+                    MaxConcurrentRequests = 2,
+                    RequestTimeout = TimeSpan.FromSeconds(20),
+                    Retry = EngineFixture.FastRetry,
+                });
+                try
+                {
+                    var processor = new SpxUnitProcessor(ledger, source, NyseCalendar.Instance, options, owner: owner);
+                    var worker = new UnitWorker(ledger, processor, "spx", owner) { PollInterval = TimeSpan.FromMilliseconds(250) };
+                    return await worker.RunAsync(dates, null, CancellationToken.None, Ct);
+                }
+                finally
+                {
+                    (source as IDisposable)?.Dispose();
+                }
+            }
+
+            var results = await Task.WhenAll(Task.Run(() => Worker("w1"), Ct), Task.Run(() => Worker("w2"), Ct), Task.Run(() => Worker("w3"), Ct));
+
+            var successes = results.SelectMany(r => r).Where(o => o.Kind == UnitOutcomeKind.Success).Select(o => o.Date).ToList();
+            var report = string.Join("; ", results.SelectMany(r => r).Select(o => $"{o.Date:yyyy-MM-dd} {o.Kind} {o.Message}"));
+            Assert.True(dates.SequenceEqual(successes.Order()), report);
+            await using var check = LedgerFactory.Create(location);
+            var units = await check.ListUnitsAsync("spx", dates[0], dates[^1], null, Ct);
+            Assert.All(units, u => Assert.Equal(UnitStatus.Success, u.Status));
+            Assert.Equal(dates, units.Select(u => u.TradeDate).ToList());
+            foreach (var unit in units)
+            {
+                Assert.True(File.Exists(unit.FilePath), $"{unit.TradeDate}: {unit.FilePath} is missing");
+            }
+
+            var attempts = await readAttempts();
+            foreach (var date in dates.Skip(1))
+            {
+                var one = Assert.Single(attempts, a => a.Date == date);
+                Assert.Equal("success", one.Outcome);
+            }
+
+            var resumed = attempts.Where(a => a.Date == dates[0]).OrderBy(a => a.Number).ToList();
+            Assert.Equal([("dead-host/1/1/dead", "interrupted"), (resumed[1].Owner, "success")], resumed.Select(a => (a.Owner, a.Outcome)).ToList());
+            Assert.StartsWith("w", resumed[1].Owner, StringComparison.Ordinal);
+            Assert.True(results.Count(r => r.Any(o => o.Kind == UnitOutcomeKind.Success)) >= 2, "the work was not shared between the workers");
+        }
+        finally
+        {
+            await drop();
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private sealed record Attempt(DateOnly Date, int Number, string Owner, string? Outcome);
+
+    /// <summary>A PostgreSQL schema of its own when a server is reachable, otherwise a SQLite file; and a reader of attempt_log.</summary>
+    private static async Task<(string Location, Func<Task<List<Attempt>>> ReadAttempts, Func<Task> Drop)> SharedLedgerAsync(string folder)
+    {
+        var url = Environment.GetEnvironmentVariable("BACKFILL_TEST_PG_URL");
+        if (!string.IsNullOrWhiteSpace(url))
+        {
+            try
+            {
+                var server = PostgresUrl.Parse(url);
+                var schema = "team_" + Guid.NewGuid().ToString("N")[..12];
+                await using (var probe = new NpgsqlConnection(server.ConnectionString))
+                {
+                    await probe.OpenAsync(Ct);
+                }
+
+                var location = url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "schema=" + schema;
+                return (location,
+                    () => ReadAttemptsAsync(new NpgsqlConnection(PostgresUrl.Parse(location).ConnectionString)),
+                    async () =>
+                    {
+                        await using var c = new NpgsqlConnection(server.ConnectionString);
+                        await c.OpenAsync(CancellationToken.None);
+                        await using var d = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;", c);
+                        await d.ExecuteNonQueryAsync(CancellationToken.None);
+                    });
+            }
+            catch (Exception e) when (e is NpgsqlException or FormatException or System.Net.Sockets.SocketException)
+            {
+                TestContext.Current.SendDiagnosticMessage($"PostgreSQL not reachable ({PostgresUrl.MaskPasswords(e.Message)}); the team shares a SQLite file instead");
+            }
+        }
+
+        var path = Path.Combine(folder, "backfill.db");
+        return (path, () => ReadAttemptsAsync(new SqliteConnection($"Data Source={path}")), () => Task.CompletedTask);
+    }
+
+    private static async Task<List<Attempt>> ReadAttemptsAsync(DbConnection connection)
+    {
+        await using (connection)
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT CAST(trade_date AS TEXT), attempt, owner, outcome FROM attempt_log WHERE dataset = 'spx' ORDER BY id;";
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            var list = new List<Attempt>();
+            while (await reader.ReadAsync(Ct))
+            {
+                list.Add(new Attempt(DateOnly.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.GetInt32(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            }
+
+            return list;
+        }
+    }
+}
