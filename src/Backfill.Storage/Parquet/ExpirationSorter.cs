@@ -4,8 +4,10 @@ using Backfill.Storage.Staging;
 namespace Backfill.Storage.Parquet;
 
 /// <summary>
-/// Sorts one sub-unit's rows by (strike, right, ms_of_day) into <c>sorted</c> and drops exact key duplicates,
-/// keeping the row that came first in the staging file (so the result does not depend on sort stability).
+/// Sorts one sub-unit's rows by (strike, right, ms_of_day) in place and drops exact key duplicates, keeping the
+/// row that came first in the staging file (so the result does not depend on sort stability). Input that is
+/// already strictly ordered (the usual case: the source delivers contracts in order) is detected in one pass and
+/// left untouched.
 /// </summary>
 internal static class ExpirationSorter
 {
@@ -14,16 +16,19 @@ internal static class ExpirationSorter
     private const long MaxPackedStrike = 1L << (63 - MsBits - RightBits);
 
     /// <returns>Number of duplicate rows dropped.</returns>
-    public static int SortInto(GreeksColumnBatch raw, GreeksColumnBatch sorted)
+    public static int SortInPlace(GreeksColumnBatch batch)
     {
-        var n = raw.Count;
-        sorted.Reset(raw.Root, raw.Expiration, raw.TradeDate);
-        sorted.EnsureCapacity(n);
+        var n = batch.Count;
+        if (IsStrictlyOrdered(batch))
+        {
+            return 0;
+        }
+
         var keys = ArrayPool<long>.Shared.Rent(Math.Max(n, 1));
         var order = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
         try
         {
-            var packed = TryPack(raw, keys);
+            var packed = TryPack(batch, keys);
             for (var i = 0; i < n; i++)
             {
                 order[i] = i;
@@ -35,7 +40,7 @@ internal static class ExpirationSorter
             }
             else
             {
-                Array.Sort(order, 0, n, new RowComparer(raw));
+                Array.Sort(order, 0, n, new RowComparer(batch));
             }
 
             // Keep the first staged row of every run of equal keys.
@@ -45,7 +50,7 @@ internal static class ExpirationSorter
             {
                 var best = order[i2];
                 var j = i2 + 1;
-                while (j < n && SameKey(raw, packed, keys, order, i2, j))
+                while (j < n && SameKey(batch, packed, keys, order, i2, j))
                 {
                     best = Math.Min(best, order[j]);
                     j++;
@@ -55,7 +60,7 @@ internal static class ExpirationSorter
                 i2 = j;
             }
 
-            Gather(raw, sorted, order, kept);
+            batch.Permute(order.AsSpan(0, kept), kept);
             return n - kept;
         }
         finally
@@ -63,6 +68,32 @@ internal static class ExpirationSorter
             ArrayPool<long>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(order);
         }
+    }
+
+    private static bool IsStrictlyOrdered(GreeksColumnBatch batch)
+    {
+        var strike = batch.Strike;
+        var right = batch.Right;
+        var ms = batch.MsOfDay;
+        for (var i = 1; i < batch.Count; i++)
+        {
+            var c = strike[i - 1].CompareTo(strike[i]);
+            if (c == 0)
+            {
+                c = right[i - 1].CompareTo(right[i]);
+                if (c == 0)
+                {
+                    c = ms[i - 1].CompareTo(ms[i]);
+                }
+            }
+
+            if (c >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool SameKey(GreeksColumnBatch raw, bool packed, long[] keys, int[] order, int a, int b) =>
@@ -86,28 +117,6 @@ internal static class ExpirationSorter
         }
 
         return true;
-    }
-
-    private static void Gather(GreeksColumnBatch raw, GreeksColumnBatch sorted, int[] order, int count)
-    {
-        GatherColumn(raw.Strike, sorted.Strike, order, count);
-        GatherColumn(raw.Right, sorted.Right, order, count);
-        GatherColumn(raw.MsOfDay, sorted.MsOfDay, order, count);
-        GatherColumn(raw.MsOfDay2, sorted.MsOfDay2, order, count);
-        for (var c = 0; c < GreeksColumnBatch.DoubleColumns; c++)
-        {
-            GatherColumn(raw.Doubles[c], sorted.Doubles[c], order, count);
-        }
-
-        sorted.Count = count;
-    }
-
-    private static void GatherColumn<T>(T[] source, T[] destination, int[] order, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            destination[i] = source[order[i]];
-        }
     }
 
     /// <summary>The general comparison, for strikes or times outside the packed key's range.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
@@ -8,10 +7,14 @@ using ParquetSharp;
 namespace Backfill.Storage.Parquet;
 
 /// <summary>
-/// Converts a day's staging files into one sorted spx Parquet file. Files are taken in (root, expiration) order;
-/// each is parsed and sorted on a worker (up to <see cref="SpxParquetWriterOptions.ParseAhead"/> at once, bounded)
-/// while this writer encodes the previous one, so memory stays bounded by a few expirations plus one row group.
-/// The output depends only on the staging input: no clock, no random ids, so reruns are byte-identical.
+/// Converts a day's staging files into one sorted spx Parquet file. Files are taken in (root, expiration) order.
+/// A file whose rows are already in (strike, right, ms_of_day) order (what the source delivers) is streamed: it is cut
+/// into byte slices parsed on workers (up to <see cref="SpxParquetWriterOptions.ParseAhead"/> at once, into a fixed
+/// pool of reusable batches) while this writer encodes the previous slice, so memory does not depend on the size of
+/// an expiration or of the day. Order is checked as rows are parsed; if a file turns out not to be ordered, the
+/// conversion starts over once, this time checking each file first and sorting the unordered ones in memory (with
+/// exact key duplicates dropped). The output depends only on the staging input: no clock, no random ids, so reruns
+/// are byte-identical.
 /// </summary>
 public sealed class SpxParquetWriter
 {
@@ -31,17 +34,55 @@ public sealed class SpxParquetWriter
         ArgumentNullException.ThrowIfNull(stagingFiles);
         ArgumentNullException.ThrowIfNull(identity);
         var ordered = Order(stagingFiles);
+
+        // The conversion is the memory peak of a day, yet it allocates too little managed memory to trigger a
+        // collection: whatever the download left as garbage would stay resident on top of it. Return it first.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        try
+        {
+            return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: false, cancellationToken);
+        }
+        catch (OutOfOrderException)
+        {
+            // Some file is not in key order: start over, deciding per file before writing any of its rows.
+        }
+
+        return await WriteOnceAsync(ordered, outputPath, identity, checkOrderFirst: true, cancellationToken) with { Passes = 2 };
+    }
+
+    private async Task<SpxParquetWriteResult> WriteOnceAsync(
+        List<GreeksStagingFile> files, string outputPath, SpxFileIdentity identity, bool checkOrderFirst, CancellationToken cancellationToken)
+    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pool = new ConcurrentBag<GreeksColumnBatch>();
-        var channel = Channel.CreateBounded<Task<SortedExpiration>>(new BoundedChannelOptions(_options.ParseAhead)
+
+        // A fixed set of ParseAhead + 2 slice batches (ParseAhead being parsed, one being encoded, one being hashed):
+        // the memory bound. Each grows to the largest slice it has held (a few MB) and is reused.
+        var pool = Channel.CreateBounded<GreeksColumnBatch>(_options.ParseAhead + 2);
+        for (var i = 0; i < _options.ParseAhead + 2; i++)
+        {
+            pool.Writer.TryWrite(new GreeksColumnBatch(16));
+        }
+
+        // Unordered files (only when checkOrderFirst) are read whole and sorted, one at a time, in this batch.
+        var wholeFile = Channel.CreateBounded<GreeksColumnBatch>(1);
+        wholeFile.Writer.TryWrite(new GreeksColumnBatch(16));
+
+        var channel = Channel.CreateBounded<Task<Piece>>(new BoundedChannelOptions(_options.ParseAhead)
         {
             SingleReader = true,
             SingleWriter = true,
         });
-        var producer = Task.Run(() => ProduceAsync(ordered, identity.TradeDate, channel.Writer, pool, cts.Token), cts.Token);
+        var pools = new Pools(pool, wholeFile);
+        var producer = Task.Run(() => ProduceAsync(files, identity.TradeDate, checkOrderFirst, channel.Writer, pools, cts.Token), cts.Token);
         try
         {
-            var result = await Task.Run(() => ConsumeAsync(channel.Reader, outputPath, identity, pool, cts.Token), cts.Token);
+            // Every native Parquet call happens on one dedicated thread: native allocators keep per-thread heaps, and
+            // buffers allocated on one thread pool thread and freed on another were kept instead of reused.
+            var result = await Task.Factory.StartNew(
+                () => Consume(channel.Reader, outputPath, identity, pools, cts.Token),
+                cts.Token,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
             await producer;
             return result;
         }
@@ -72,17 +113,38 @@ public sealed class SpxParquetWriter
         return ordered;
     }
 
-    private static async Task ProduceAsync(
-        List<GreeksStagingFile> files, DateOnly tradeDate, ChannelWriter<Task<SortedExpiration>> writer, ConcurrentBag<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+    private async Task ProduceAsync(
+        List<GreeksStagingFile> files, DateOnly tradeDate, bool checkOrderFirst, ChannelWriter<Task<Piece>> writer, Pools pools, CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var file in files)
+            var sliceBytes = _options.SliceBytes;
+            for (var f = 0; f < files.Count; f++)
             {
-                // The bounded channel holds at most ParseAhead parse tasks: that is the memory bound.
-                await writer.WaitToWriteAsync(cancellationToken);
-                var parse = Task.Run(() => ParseAndSort(file, tradeDate, pool), cancellationToken);
-                await writer.WriteAsync(parse, cancellationToken);
+                var file = files[f];
+                var length = new FileInfo(file.Path).Length;
+                if (length == 0)
+                {
+                    continue;
+                }
+
+                if (checkOrderFirst && !IsOrdered(file, length, tradeDate, sliceBytes, cancellationToken))
+                {
+                    var whole = await pools.WholeFile.Reader.ReadAsync(cancellationToken);
+                    await writer.WaitToWriteAsync(cancellationToken);
+                    var index = f;
+                    await writer.WriteAsync(Task.Run(() => ReadAndSort(file, index, tradeDate, whole), cancellationToken), cancellationToken);
+                    continue;
+                }
+
+                for (long start = 0; start < length; start += sliceBytes)
+                {
+                    // A parse starts only with a free batch and the bounded channel holds at most ParseAhead parse tasks.
+                    var batch = await pools.Slices.Reader.ReadAsync(cancellationToken);
+                    await writer.WaitToWriteAsync(cancellationToken);
+                    var (from, to, index) = (start, Math.Min(length, start + sliceBytes), f);
+                    await writer.WriteAsync(Task.Run(() => ReadSlice(file, index, from, to, tradeDate, batch), cancellationToken), cancellationToken);
+                }
             }
 
             writer.Complete();
@@ -94,27 +156,46 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private static SortedExpiration ParseAndSort(GreeksStagingFile file, DateOnly tradeDate, ConcurrentBag<GreeksColumnBatch> pool)
+    /// <summary>Whether the whole file is strictly ordered (parsed slice by slice into one scratch batch).</summary>
+    private static bool IsOrdered(GreeksStagingFile file, long length, DateOnly tradeDate, int sliceBytes, CancellationToken cancellationToken)
     {
-        var raw = Rent(pool);
-        try
+        var scratch = new GreeksColumnBatch(16);
+        RowKey? last = null;
+        for (long start = 0; start < length; start += sliceBytes)
         {
-            GreeksStagingReader.ReadInto(file, tradeDate, raw);
-            var sorted = Rent(pool);
-            var duplicates = ExpirationSorter.SortInto(raw, sorted);
-            return new SortedExpiration(sorted, duplicates);
+            cancellationToken.ThrowIfCancellationRequested();
+            var keys = GreeksStagingReader.ReadSlice(file, start, Math.Min(length, start + sliceBytes), tradeDate, scratch);
+            if (scratch.Count == 0)
+            {
+                continue;
+            }
+
+            if (!keys.Ordered || (last is { } previous && previous >= keys.First))
+            {
+                return false;
+            }
+
+            last = keys.Last;
         }
-        finally
-        {
-            pool.Add(raw);
-        }
+
+        return true;
     }
 
-    private static GreeksColumnBatch Rent(ConcurrentBag<GreeksColumnBatch> pool) =>
-        pool.TryTake(out var batch) ? batch : new GreeksColumnBatch(64 * 1024);
+    private static Piece ReadSlice(GreeksStagingFile file, int fileIndex, long start, long end, DateOnly tradeDate, GreeksColumnBatch batch)
+    {
+        var keys = GreeksStagingReader.ReadSlice(file, start, end, tradeDate, batch);
+        return new Piece(batch, fileIndex, keys, Sorted: false, DuplicatesDropped: 0);
+    }
 
-    private async Task<SpxParquetWriteResult> ConsumeAsync(
-        ChannelReader<Task<SortedExpiration>> reader, string outputPath, SpxFileIdentity identity, ConcurrentBag<GreeksColumnBatch> pool, CancellationToken cancellationToken)
+    private static Piece ReadAndSort(GreeksStagingFile file, int fileIndex, DateOnly tradeDate, GreeksColumnBatch batch)
+    {
+        GreeksStagingReader.ReadInto(file, tradeDate, batch);
+        var duplicates = ExpirationSorter.SortInPlace(batch);
+        return new Piece(batch, fileIndex, default, Sorted: true, duplicates);
+    }
+
+    private SpxParquetWriteResult Consume(
+        ChannelReader<Task<Piece>> reader, string outputPath, SpxFileIdentity identity, Pools pools, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -130,22 +211,39 @@ public sealed class SpxParquetWriter
         using var schema = SpxParquetSchema.CreateSchema();
         using var properties = SpxParquetSchema.CreateProperties(_options.CompressionLevel);
         using var file = new ParquetFileWriter(outputPath, schema, properties, metadata);
-        using var checksum = new ContentChecksum();
         using var columns = new RowGroupColumns();
-        var quality = new QualityAccumulator();
+
+        // The content checksum (sequential SHA-256) and the quality counts run on a second thread, in piece order,
+        // so that they overlap the Parquet encoding instead of lengthening it.
+        var hashQueue = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var hasher = Task.Factory.StartNew(() => Hash(hashQueue.Reader, pools), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         long rows = 0;
         long duplicates = 0;
         var rowGroups = 0;
         RowGroupWriter? rowGroup = null;
         var rowsInGroup = 0;
+        var lastFile = -1;
+        var lastKey = default(RowKey);
         try
         {
-            await foreach (var parse in reader.ReadAllAsync(cancellationToken))
+            while (Next(reader, cancellationToken) is { } parse)
             {
-                var expiration = await parse;
-                var batch = expiration.Rows;
-                duplicates += expiration.DuplicatesDropped;
-                quality.AddDuplicates(expiration.DuplicatesDropped);
+                var piece = parse.GetAwaiter().GetResult();
+                var batch = piece.Rows;
+                if (!piece.Sorted && batch.Count > 0)
+                {
+                    // A streamed slice must continue its file's strictly increasing key order, or nothing of it is written.
+                    if (!piece.Keys.Ordered || (piece.FileIndex == lastFile && lastKey >= piece.Keys.First))
+                    {
+                        throw new OutOfOrderException();
+                    }
+
+                    lastFile = piece.FileIndex;
+                    lastKey = piece.Keys.Last;
+                }
+
+                duplicates += piece.DuplicatesDropped;
+                hashQueue.Writer.TryWrite(piece);
                 var offset = 0;
                 while (offset < batch.Count)
                 {
@@ -158,8 +256,6 @@ public sealed class SpxParquetWriter
 
                     var take = Math.Min(batch.Count - offset, _options.MaxRowGroupRows - rowsInGroup);
                     columns.Write(rowGroup, batch, offset, take);
-                    checksum.AppendBatch(batch, offset, take);
-                    quality.Add(batch, offset, take);
                     offset += take;
                     rowsInGroup += take;
                     rows += take;
@@ -171,7 +267,7 @@ public sealed class SpxParquetWriter
                     }
                 }
 
-                pool.Add(batch);
+                piece.Release(pools);
             }
 
             if (rowGroup is not null)
@@ -181,7 +277,8 @@ public sealed class SpxParquetWriter
                 rowGroup = null;
             }
 
-            var contentSha256 = checksum.FinishHex();
+            hashQueue.Writer.Complete();
+            var (contentSha256, quality) = hasher.GetAwaiter().GetResult();
             metadata[SpxParquetMetadata.RowCount] = rows.ToString(CultureInfo.InvariantCulture);
             metadata[SpxParquetMetadata.ContentSha256] = contentSha256;
             metadata[SpxParquetMetadata.DuplicatesDropped] = duplicates.ToString(CultureInfo.InvariantCulture);
@@ -191,10 +288,57 @@ public sealed class SpxParquetWriter
         finally
         {
             rowGroup?.Dispose();
+            if (hashQueue.Writer.TryComplete())
+            {
+                // Failing (the normal path completed the queue already): let the hasher finish what it was given.
+                try
+                {
+                    hasher.GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // The consumer's exception is the one reported.
+                }
+            }
         }
     }
 
-    private static async Task Drain(Task producer, ChannelReader<Task<SortedExpiration>> reader)
+    private static (string ContentSha256, QualityAccumulator Quality) Hash(ChannelReader<Piece> queue, Pools pools)
+    {
+        using var checksum = new ContentChecksum();
+        var quality = new QualityAccumulator();
+        while (queue.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (queue.TryRead(out var piece))
+            {
+                checksum.AppendBatch(piece.Rows, 0, piece.Rows.Count);
+                quality.AddDuplicates(piece.DuplicatesDropped);
+                quality.Add(piece.Rows, 0, piece.Rows.Count);
+                piece.Release(pools);
+            }
+        }
+
+        return (checksum.FinishHex(), quality);
+    }
+
+    /// <summary>The next parse task, waiting on this (dedicated) thread; null once the producer completed.</summary>
+    private static Task<Piece>? Next(ChannelReader<Task<Piece>> reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (reader.TryRead(out var parse))
+            {
+                return parse;
+            }
+
+            if (!reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                return null;
+            }
+        }
+    }
+
+    private static async Task Drain(Task producer, ChannelReader<Task<Piece>> reader)
     {
         try
         {
@@ -218,16 +362,39 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private sealed record SortedExpiration(GreeksColumnBatch Rows, int DuplicatesDropped);
+    /// <summary>
+    /// Rows handed to the writer: a slice of an ordered file, or a whole unordered file sorted in memory. Its batch
+    /// goes back to its pool once both the Parquet encoder and the hasher are done with it.
+    /// </summary>
+    private sealed record Piece(GreeksColumnBatch Rows, int FileIndex, SliceKeys Keys, bool Sorted, int DuplicatesDropped)
+    {
+        private int _users = 2;
+
+        public void Release(Pools pools)
+        {
+            if (Interlocked.Decrement(ref _users) == 0)
+            {
+                (Sorted ? pools.WholeFile : pools.Slices).Writer.TryWrite(Rows);
+            }
+        }
+    }
+
+    private sealed record Pools(Channel<GreeksColumnBatch> Slices, Channel<GreeksColumnBatch> WholeFile);
+
+    /// <summary>A streamed file is not in key order (internal: triggers the checked second pass).</summary>
+    private sealed class OutOfOrderException : Exception
+    {
+    }
 
     /// <summary>Scratch arrays for the columns that need conversion before ParquetSharp's physical writers.</summary>
     private sealed class RowGroupColumns : IDisposable
     {
         private readonly byte[] _asciiBytes = GC.AllocateArray<byte>(256, pinned: true);
         private readonly Dictionary<string, (byte[] Bytes, nint Pointer)> _roots = new(StringComparer.Ordinal);
-        private int[] _ints = new int[1024];
-        private long[] _longs = new long[1024];
-        private ByteArray[] _byteArrays = new ByteArray[1024];
+        private const int ChunkRows = 64 * 1024;
+        private readonly int[] _ints = new int[ChunkRows];
+        private readonly long[] _longs = new long[ChunkRows];
+        private readonly ByteArray[] _byteArrays = new ByteArray[ChunkRows];
 
         public RowGroupColumns()
         {
@@ -239,7 +406,15 @@ public sealed class SpxParquetWriter
 
         public void Write(RowGroupWriter rowGroup, GreeksColumnBatch batch, int offset, int count)
         {
-            Ensure(count);
+            // Fixed-size scratch: columns are fed in chunks (a multiple of Arrow's 1024-row write batch).
+            for (var done = 0; done < count; done += ChunkRows)
+            {
+                WriteChunk(rowGroup, batch, offset + done, Math.Min(ChunkRows, count - done));
+            }
+        }
+
+        private void WriteChunk(RowGroupWriter rowGroup, GreeksColumnBatch batch, int offset, int count)
+        {
             var ints = _ints.AsSpan(0, count);
             var byteArrays = _byteArrays.AsSpan(0, count);
 
@@ -303,17 +478,6 @@ public sealed class SpxParquetWriter
             }
 
             return new ByteArray(entry.Pointer, entry.Bytes.Length);
-        }
-
-        private void Ensure(int count)
-        {
-            if (_ints.Length < count)
-            {
-                var size = Math.Max(count, _ints.Length * 2);
-                _ints = new int[size];
-                _longs = new long[size];
-                _byteArrays = new ByteArray[size];
-            }
         }
     }
 }

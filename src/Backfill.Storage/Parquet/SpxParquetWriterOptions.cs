@@ -9,13 +9,17 @@ public sealed record SpxParquetWriterOptions
     /// <summary>zstd level.</summary>
     public int CompressionLevel { get; init; } = 3;
 
-    /// <summary>Staging files parsed ahead of the writer (and in parallel with each other).</summary>
+    /// <summary>Staging slices parsed ahead of the writer (and in parallel with each other).</summary>
     public int ParseAhead { get; init; } = 2;
+
+    /// <summary>Bytes of staging NDJSON per parsed slice (tests use small slices to cross many boundaries).</summary>
+    internal int SliceBytes { get; init; } = 4 << 20;
 
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRowGroupRows, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(ParseAhead, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(CompressionLevel, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SliceBytes, 1);
     }
 }

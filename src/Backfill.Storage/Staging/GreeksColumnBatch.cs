@@ -33,6 +33,10 @@ internal sealed class GreeksColumnBatch
         }
     }
 
+    private int[]? _intScratch;
+    private byte[]? _byteScratch;
+    private double[]? _doubleScratch;
+
     public int Count { get; set; }
 
     public int Capacity { get; private set; }
@@ -64,6 +68,7 @@ internal sealed class GreeksColumnBatch
         TradeDate = tradeDate;
     }
 
+    /// <summary>Grows to at least <paramref name="needed"/> rows (by a quarter at least, not doubling: batches are large).</summary>
     public void EnsureCapacity(int needed)
     {
         if (needed <= Capacity)
@@ -71,7 +76,7 @@ internal sealed class GreeksColumnBatch
             return;
         }
 
-        var size = Math.Max(needed, Capacity * 2);
+        var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Capacity + (Capacity / 4L)));
         Strike = Grow(Strike, size, Count);
         Right = Grow(Right, size, Count);
         MsOfDay = Grow(MsOfDay, size, Count);
@@ -82,6 +87,41 @@ internal sealed class GreeksColumnBatch
         }
 
         Capacity = size;
+    }
+
+    /// <summary>
+    /// Reorders rows in place: row i becomes old row <c>order[i]</c>, for the first <paramref name="count"/> rows.
+    /// Uses one scratch column per element type (kept for the next call) instead of a second batch.
+    /// </summary>
+    public void Permute(ReadOnlySpan<int> order, int count)
+    {
+        Strike = Gather(Strike, ref _intScratch, order, count);
+        MsOfDay = Gather(MsOfDay, ref _intScratch, order, count);
+        MsOfDay2 = Gather(MsOfDay2, ref _intScratch, order, count);
+        Right = Gather(Right, ref _byteScratch, order, count);
+        for (var c = 0; c < DoubleColumns; c++)
+        {
+            Doubles[c] = Gather(Doubles[c], ref _doubleScratch, order, count);
+        }
+
+        Count = count;
+    }
+
+    private static T[] Gather<T>(T[] source, ref T[]? scratch, ReadOnlySpan<int> order, int count)
+    {
+        if (scratch is null || scratch.Length != source.Length)
+        {
+            scratch = GC.AllocateUninitializedArray<T>(source.Length);
+        }
+
+        var destination = scratch;
+        for (var i = 0; i < count; i++)
+        {
+            destination[i] = source[order[i]];
+        }
+
+        scratch = source;
+        return destination;
     }
 
     private static T[] Grow<T>(T[] old, int size, int count)

@@ -39,15 +39,83 @@ public static class GreeksStagingReader
     }
 
     /// <summary>
-    /// Fills <paramref name="batch"/> with every row of <paramref name="file"/> (the converter's fast path).
+    /// Fills <paramref name="batch"/> with every row of <paramref name="file"/> (the converter's path for a file whose
+    /// rows are not in key order: they must all be in memory to be sorted).
     /// Every row must belong to the file's root and expiration and to <paramref name="tradeDate"/>.
     /// </summary>
     internal static void ReadInto(GreeksStagingFile file, DateOnly tradeDate, GreeksColumnBatch batch)
     {
         batch.Reset(file.Root, file.Expiration, tradeDate);
-        var rootBytes = Encoding.UTF8.GetBytes(file.Root);
-        var expectedDate = F.ToNumber(tradeDate);
-        var expectedExpiration = F.ToNumber(file.Expiration);
+        var context = new LineContext(file, tradeDate);
+        using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        using var chunks = new NdjsonChunkBuffer(file.Path);
+        var length = stream.Length;
+        var first = true;
+        while (true)
+        {
+            var read = stream.Read(chunks.FreeSpace().Span);
+            chunks.Filled(read);
+            if (read == 0)
+            {
+                return;
+            }
+
+            if (first)
+            {
+                // Size the columns once from the first chunk's line length instead of growing (and copying) repeatedly.
+                first = false;
+                var lines = chunks.CountCompleteLines();
+                if (lines > 0)
+                {
+                    batch.EnsureCapacity((int)Math.Min(Array.MaxLength, (length * lines / read) + (length * lines / read / 64) + 16));
+                }
+            }
+
+            while (chunks.TryTakeLine(out var line))
+            {
+                var index = batch.Count;
+                if (index == batch.Capacity)
+                {
+                    batch.EnsureCapacity(index + 1);
+                }
+
+                context.Parse(line, batch, index, chunks.LineNumber);
+                batch.Count = index + 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with the rows of <paramref name="file"/> whose line starts at a byte offset in
+    /// [<paramref name="start"/>, <paramref name="end"/>) (a line that starts before <paramref name="start"/> belongs
+    /// to the previous slice, one that starts before <paramref name="end"/> is read to its newline). Slices of one file
+    /// can be parsed in parallel and cover every line exactly once. Also reports whether the slice's rows are strictly
+    /// increasing in (strike, right, ms_of_day), and its first and last keys.
+    /// </summary>
+    /// <exception cref="FileCorruptionException">A line is malformed or belongs elsewhere (with its line number in the file).</exception>
+    internal static SliceKeys ReadSlice(GreeksStagingFile file, long start, long end, DateOnly tradeDate, GreeksColumnBatch batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(end, start);
+        batch.Reset(file.Root, file.Expiration, tradeDate);
+        try
+        {
+            return ReadSliceCore(file, start, end, new LineContext(file, tradeDate), batch);
+        }
+        catch (FileCorruptionException) when (start > 0)
+        {
+            // Line numbers inside a slice are relative to it: find the file's first bad line from the top instead.
+            Validate(file, tradeDate);
+            throw;
+        }
+    }
+
+    /// <summary>Parses the whole file sequentially (one row at a time) and throws at its first bad line, if any.</summary>
+    internal static void Validate(GreeksStagingFile file, DateOnly tradeDate)
+    {
+        var context = new LineContext(file, tradeDate);
+        var scratch = new GreeksColumnBatch(16);
+        scratch.Reset(file.Root, file.Expiration, tradeDate);
         using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         using var chunks = new NdjsonChunkBuffer(file.Path);
         while (true)
@@ -61,30 +129,74 @@ public static class GreeksStagingReader
 
             while (chunks.TryTakeLine(out var line))
             {
+                context.Parse(line, scratch, 0, chunks.LineNumber);
+            }
+        }
+    }
+
+    private static SliceKeys ReadSliceCore(GreeksStagingFile file, long start, long end, LineContext context, GreeksColumnBatch batch)
+    {
+        // Start one byte early: the first "line" taken (up to the first newline at or after start - 1) is the tail
+        // of a line owned by the previous slice, or empty when start - 1 is a newline; it is skipped either way.
+        var origin = start > 0 ? start - 1 : 0;
+        var skip = start > 0;
+        using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.None);
+        stream.Position = origin;
+        using var chunks = new NdjsonChunkBuffer(file.Path);
+        var position = origin;
+        var ordered = true;
+        var previous = default(RowKey);
+        while (true)
+        {
+            // Read up to the slice end (plus a little, to finish its last line), never the whole rest of the file.
+            var free = chunks.FreeSpace().Span;
+            var wanted = position < end ? end - position + 16_384 : 65_536;
+            var read = stream.Read(free[..(int)Math.Min(free.Length, wanted)]);
+            chunks.Filled(read);
+            position += read;
+            if (read == 0)
+            {
+                return Keys(batch, ordered);
+            }
+
+            while (true)
+            {
+                var lineStart = origin + chunks.Consumed;
+                if (!chunks.TryTakeLine(out var line))
+                {
+                    break;
+                }
+
+                if (skip)
+                {
+                    skip = false;
+                    continue;
+                }
+
+                if (lineStart >= end)
+                {
+                    return Keys(batch, ordered);
+                }
+
                 var index = batch.Count;
                 if (index == batch.Capacity)
                 {
                     batch.EnsureCapacity(index + 1);
                 }
 
-                if (!GreeksLineFastParser.TryParse(line, batch, index, out var header))
-                {
-                    GreeksLineParser.Parse(line, batch, index, out header, file.Path, chunks.LineNumber);
-                }
-
-                var root = header.EscapedRoot is null ? line.Slice(header.RootStart, header.RootLength) : Encoding.UTF8.GetBytes(header.EscapedRoot);
-                if (header.TradeDate != expectedDate || header.Expiration != expectedExpiration || !root.SequenceEqual(rootBytes))
-                {
-                    throw GreeksLineParser.Corrupt(
-                        file.Path,
-                        chunks.LineNumber,
-                        $"row belongs to {Encoding.UTF8.GetString(root)} {header.Expiration} on {header.TradeDate}, not to the file's {file.Root} {expectedExpiration} on {expectedDate}");
-                }
-
+                context.Parse(line, batch, index, chunks.LineNumber);
+                var key = new RowKey(batch.Strike[index], batch.Right[index], batch.MsOfDay[index]);
+                ordered &= index == 0 || previous.CompareTo(key) < 0;
+                previous = key;
                 batch.Count = index + 1;
             }
         }
     }
+
+    private static SliceKeys Keys(GreeksColumnBatch batch, bool ordered) =>
+        batch.Count == 0
+            ? new SliceKeys(ordered, default, default)
+            : new SliceKeys(ordered, RowKey.At(batch, 0), RowKey.At(batch, batch.Count - 1));
 
     private static void ParseAvailable(NdjsonChunkBuffer chunks, GreeksColumnBatch scratch, List<OptionGreeksRow> rows, RootCache roots, string path)
     {
@@ -117,6 +229,31 @@ public static class GreeksStagingReader
                 d[GreeksColumnBatch.IvError][0],
                 scratch.MsOfDay2[0],
                 d[GreeksColumnBatch.UnderlyingPrice][0]));
+        }
+    }
+
+    /// <summary>Parses one line into a batch row and checks it belongs to the file's root, expiration and date.</summary>
+    private sealed class LineContext(GreeksStagingFile file, DateOnly tradeDate)
+    {
+        private readonly byte[] _rootBytes = Encoding.UTF8.GetBytes(file.Root);
+        private readonly int _expectedDate = F.ToNumber(tradeDate);
+        private readonly int _expectedExpiration = F.ToNumber(file.Expiration);
+
+        public void Parse(ReadOnlySpan<byte> line, GreeksColumnBatch batch, int index, long lineNumber)
+        {
+            if (!GreeksLineFastParser.TryParse(line, batch, index, out var header))
+            {
+                GreeksLineParser.Parse(line, batch, index, out header, file.Path, lineNumber);
+            }
+
+            var root = header.EscapedRoot is null ? line.Slice(header.RootStart, header.RootLength) : Encoding.UTF8.GetBytes(header.EscapedRoot);
+            if (header.TradeDate != _expectedDate || header.Expiration != _expectedExpiration || !root.SequenceEqual(_rootBytes))
+            {
+                throw GreeksLineParser.Corrupt(
+                    file.Path,
+                    lineNumber,
+                    $"row belongs to {Encoding.UTF8.GetString(root)} {header.Expiration} on {header.TradeDate}, not to the file's {file.Root} {_expectedExpiration} on {_expectedDate}");
+            }
         }
     }
 

@@ -21,6 +21,9 @@ internal sealed class NdjsonChunkBuffer : IDisposable
 
     public long LineNumber { get; private set; }
 
+    /// <summary>Bytes handed out by <see cref="TryTakeLine"/> so far, newlines included.</summary>
+    public long Consumed { get; private set; }
+
     /// <summary>The free tail the next read should fill (compacts and grows first when needed).</summary>
     public Memory<byte> FreeSpace()
     {
@@ -71,9 +74,13 @@ internal sealed class NdjsonChunkBuffer : IDisposable
 
         line = available[..newline];
         _start += newline + 1;
+        Consumed += newline + 1;
         LineNumber++;
         return true;
     }
+
+    /// <summary>Complete lines currently buffered (not taken).</summary>
+    public int CountCompleteLines() => _buffer.AsSpan(_start, _end - _start).Count((byte)'\n');
 
     public void Dispose()
     {
