@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Backfill.Cli;
 
 using var cancellation = new CancellationTokenSource();
@@ -11,5 +12,16 @@ Console.CancelKeyPress += (_, e) =>
         cancellation.Cancel();
     }
 };
+
+// SIGTERM (service managers, `kill PID`, container stops) asks for the same clean stop; a second one terminates.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    if (!cancellation.IsCancellationRequested)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine("Stopping after the work in flight (SIGTERM)... (send it again to abort at once)");
+        cancellation.Cancel();
+    }
+});
 
 return await CliApp.RunAsync(args, CliEnvironment.FromProcess(), cancellation.Token);
