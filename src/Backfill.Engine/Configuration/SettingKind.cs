@@ -13,4 +13,7 @@ public enum SettingKind
 
     /// <summary>A decimal number from 0 to 1 (deltas, tolerances, rates).</summary>
     Fraction,
+
+    /// <summary>A comma-separated list of ticker symbols, each checked with the strict ticker rule.</summary>
+    SymbolList,
 }

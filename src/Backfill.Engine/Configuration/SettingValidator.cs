@@ -84,6 +84,16 @@ public static class SettingValidator
 
                 return fraction.ToString(CultureInfo.InvariantCulture);
 
+            case SettingKind.SymbolList:
+                try
+                {
+                    return string.Join(',', Backfill.Sources.AlphaVantage.TickerSymbol.ParseList(text).Select(t => t.Value));
+                }
+                catch (InvalidInputException e)
+                {
+                    throw new InvalidInputException($"{key}: {e.Message}");
+                }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
         }
