@@ -144,6 +144,26 @@ public sealed class OhlcvCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adjusted_series_add_their_columns_and_dates_older_than_100_sessions_use_the_full_series()
+    {
+        Assert.Equal(0, (await _cli.RunAsync("keys", "init")).ExitCode);
+        var old = new DateOnly(2024, 6, 3); // far more than 100 sessions before the clock's 2025-06-30: compact would not hold it
+        var run = await Ohlcv("process", "2024-06-03", "--set", "alphavantage.adjusted=true");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var path = Path.Combine(Out, "ohlcv", "2024", "06", "03", "ohlcv-2024-06-03.csv.enc");
+        var text = Encoding.UTF8.GetString(EncryptedFile.Decrypt(await File.ReadAllBytesAsync(path, Ct), KeyStore.Load(KeyFile, null).Find));
+        var lines = text.TrimEnd('\n').Split('\n');
+        Assert.Equal("symbol,date,open,high,low,close,volume,adjusted_close,dividend,split", lines[0]);
+        Assert.Equal(4, lines.Length);
+        var bar = _simulator.Market.Series("MSFT").Single(b => b.Date == old);
+        var fields = lines[2].Split(',');
+        Assert.Equal(Expected(bar, "MSFT"), string.Join(',', fields[..7]));
+        decimal D(string f) => decimal.Parse(f, System.Globalization.CultureInfo.InvariantCulture); // as the vendor wrote them (0.0000, 1.0)
+        Assert.Equal([bar.AdjustedClose, bar.Dividend, bar.Split], fields[7..].Select(D));
+        Assert.Equal(0, (await Ohlcv("verify")).ExitCode);
+    }
+
+    [Fact]
     public async Task Missing_api_key_exits_2_with_the_fix_and_bad_symbols_are_refused()
     {
         Assert.Equal(0, (await _cli.RunAsync("keys", "init")).ExitCode);

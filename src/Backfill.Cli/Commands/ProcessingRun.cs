@@ -61,7 +61,11 @@ internal static class ProcessingRun
                 var keys = Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment));
                 var ohlcvProcessor = new OhlcvUnitProcessor(ledger, alphaVantage, OhlcvSourceFactory.Symbols(settings), OhlcvSourceFactory.Adjusted(settings),
                     keys, options, context.Environment.Time);
-                ohlcvProcessor.Plan(dates, GapAnalyzer.LatestCompleteSession(dataset.Calendar, context.Environment.Time.GetUtcNow()), dataset.Calendar);
+                // Size the series by the dates still missing: done dates are skipped before any request.
+                var done = dates.Count == 0 || options.AllowSuccessful ? []
+                    : (await ledger.ListUnitsAsync(dataset.Name, dates.Min(), dates.Max(), Backfill.Ledger.Model.UnitStatus.Success, ct)).Select(u => u.TradeDate).ToHashSet();
+                ohlcvProcessor.Plan([.. dates.Where(d => !done.Contains(d))],
+                    GapAnalyzer.LatestCompleteSession(dataset.Calendar, context.Environment.Time.GetUtcNow()), dataset.Calendar);
                 processor = ohlcvProcessor;
             }
             else
