@@ -7,7 +7,7 @@ namespace Backfill.Encryption;
 
 /// <summary>The key a file names in its header is not known (not in the key file nor the environment).</summary>
 public sealed class UnknownKeyException(string keyId)
-    : BackfillException($"The file is encrypted with key '{keyId}', which is not in the key store. Restore the key file that holds it (backfill recover) or set OHLCV_ENCRYPTION_KEY to that key.")
+    : BackfillException($"The file is encrypted with key '{keyId}', which is not in the key store. Restore the key file that holds it (see ohlcv.keyFile) or set OHLCV_ENCRYPTION_KEY to that key, then run: backfill keys check.")
 {
     public override ErrorKind Kind => ErrorKind.PermissionDenied;
 

@@ -168,7 +168,7 @@ public sealed class KeyStore
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException or NullReferenceException)
         {
             // The parser's message could quote material: say only where the problem is.
-            throw new InvalidInputException($"The key file '{path}' is damaged ({e.GetType().Name}). Restore it from a backup (backfill recover).");
+            throw new InvalidInputException($"The key file '{path}' is damaged ({e.GetType().Name}). Restore it from your own backup of the key file (see ohlcv.keyFile), then run: backfill keys check.");
         }
     }
 }

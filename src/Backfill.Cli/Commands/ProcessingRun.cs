@@ -3,6 +3,7 @@ using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
 using Backfill.Engine.Fop;
 using Backfill.Engine.Gaps;
+using Backfill.Engine.Ohlcv;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Microsoft.Extensions.Logging;
@@ -49,14 +50,33 @@ internal static class ProcessingRun
             .AddFilter("System", LogLevel.Warning)
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var fop = dataset.Name == "fop";
+        var ohlcv = dataset.Name == "ohlcv";
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
-        var source = fop ? null : SpxSourceFactory.Create(settings, retry, loggers);
+        using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name)), retry) : null;
+        var source = fop || ohlcv ? null : SpxSourceFactory.Create(settings, retry, loggers);
         try
         {
             using var stop = StopSignal.Watch(options.TempDirectory, ct);
-            IUnitProcessor processor = databento is not null
-                ? new FopUnitProcessor(ledger, new FopMarketData(databento), FopStrategy.From(settings), options, context.Environment.Time)
-                : new SpxUnitProcessor(ledger, source!, dataset.Calendar, options, context.Environment.Time);
+            IUnitProcessor processor;
+            if (alphaVantage is not null)
+            {
+                var keys = Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment));
+                var ohlcvProcessor = new OhlcvUnitProcessor(ledger, alphaVantage, OhlcvSourceFactory.Symbols(settings), OhlcvSourceFactory.Adjusted(settings),
+                    keys, options, context.Environment.Time);
+                // Size the series by the dates still missing: done dates are skipped before any request.
+                var done = dates.Count == 0 || options.AllowSuccessful ? []
+                    : (await ledger.ListUnitsAsync(dataset.Name, dates.Min(), dates.Max(), Backfill.Ledger.Model.UnitStatus.Success, ct)).Select(u => u.TradeDate).ToHashSet();
+                ohlcvProcessor.Plan([.. dates.Where(d => !done.Contains(d))],
+                    GapAnalyzer.LatestCompleteSession(dataset.Calendar, context.Environment.Time.GetUtcNow()), dataset.Calendar);
+                processor = ohlcvProcessor;
+            }
+            else
+            {
+                processor = databento is not null
+                    ? new FopUnitProcessor(ledger, new FopMarketData(databento), FopStrategy.From(settings), options, context.Environment.Time)
+                    : new SpxUnitProcessor(ledger, source!, dataset.Calendar, options, context.Environment.Time);
+            }
+
             var runner = new RangeRunner(processor, options.MaxConcurrentDates);
             var display = new ProgressDisplay(context);
             var outcomes = await display.RunAsync(observer => schedule is null

@@ -20,7 +20,11 @@ internal static class VerifyCommand
             var (from, to) = range.Read(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var report = await new OutputVerifier(ledger).VerifyAsync(context.Dataset.Name, settings.OutputDirectory, from, to, parse.GetValue(deep), ct);
+            // ohlcv files are encrypted: verify decrypts them in memory with the key store (a missing key store is an error, exit 2).
+            var keys = context.Dataset.Name == "ohlcv"
+                ? Backfill.Encryption.KeyStore.Load(settings.Get(Backfill.Engine.Configuration.Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(environment))
+                : null;
+            var report = await new OutputVerifier(ledger, keys: keys is null ? null : keys.Find).VerifyAsync(context.Dataset.Name, settings.OutputDirectory, from, to, parse.GetValue(deep), ct);
             var span = from is null && to is null ? "all dates" : $"{from:yyyy-MM-dd} .. {to:yyyy-MM-dd}";
             var table = new ResultTable($"Verify {report.Dataset} ({span}){(report.Deep ? ", deep" : "")} in {report.OutputRoot}",
                 "date", "status", "path", "expected_sha256", "actual_sha256", "message");

@@ -16,4 +16,7 @@ public enum SettingKind
 
     /// <summary>A <c>postgres://</c> URL that may hold a password: shown masked, never in full.</summary>
     DatabaseUrl,
+
+    /// <summary>A comma-separated list of ticker symbols, each checked with the strict ticker rule.</summary>
+    SymbolList,
 }

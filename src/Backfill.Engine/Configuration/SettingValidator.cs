@@ -95,6 +95,16 @@ public static class SettingValidator
                     throw new InvalidInputException($"{key}: '{Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(shown)}' {e.Message}");
                 }
 
+            case SettingKind.SymbolList:
+                try
+                {
+                    return string.Join(',', Backfill.Sources.AlphaVantage.TickerSymbol.ParseList(text).Select(t => t.Value));
+                }
+                catch (InvalidInputException e)
+                {
+                    throw new InvalidInputException($"{key}: {e.Message}");
+                }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
         }

@@ -24,6 +24,11 @@ public static class Settings
     public const string FopRiskFreeRate = "fop.riskFreeRate";
     public const string FopStrategyFile = "fop.strategyFile";
     public const string OhlcvKeyFile = "ohlcv.keyFile";
+    public const string OhlcvSymbols = "ohlcv.symbols";
+    public const string AlphaVantageBaseUrl = "alphavantage.baseUrl";
+    public const string AlphaVantageAdjusted = "alphavantage.adjusted";
+    public const string AlphaVantageMinIntervalMs = "alphavantage.minIntervalMs";
+    public const string AlphaVantageDailyBudget = "alphavantage.dailyBudget";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -71,6 +76,16 @@ public static class Settings
             "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
         new(OhlcvKeyFile, SettingKind.FilePath, "./data/keys/ohlcv-keys.json",
             "ohlcv: the key file (0600, refused when group or others can read it); OHLCV_ENCRYPTION_KEY overrides its active key.", "./data/keys/ohlcv-keys.json"),
+        new(OhlcvSymbols, SettingKind.SymbolList, null,
+            "ohlcv: the ticker symbols, comma-separated (1-8 letters or digits, optional .X or -X class suffix; at most 500).", "AAPL,MSFT,BRK.B", Optional: true),
+        new(AlphaVantageBaseUrl, SettingKind.HttpUrl, "https://www.alphavantage.co",
+            "Alpha Vantage API (the key comes from ALPHA_VANTAGE_API_KEY, never from settings).", "https://www.alphavantage.co"),
+        new(AlphaVantageAdjusted, SettingKind.Choice, "false",
+            "ohlcv: true = TIME_SERIES_DAILY_ADJUSTED (adds adjusted_close, dividend, split; premium), false = TIME_SERIES_DAILY.", "true", Choices: ["false", "true"]),
+        new(AlphaVantageMinIntervalMs, SettingKind.NonNegativeInt, "1000",
+            "ohlcv: least milliseconds between two Alpha Vantage requests (free tier: about one a second).", "1000", Min: 0, Max: 600_000),
+        new(AlphaVantageDailyBudget, SettingKind.PositiveInt, "25",
+            "ohlcv: Alpha Vantage requests one run may send (free tier: 25 a day).", "25", Max: 1_000_000),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =

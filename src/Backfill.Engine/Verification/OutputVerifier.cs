@@ -61,7 +61,9 @@ public sealed record OutputVerificationReport(string Dataset, string OutputRoot,
 /// against the ledger's SHA-256 and row count (deep: every row re-read and the content checksum recomputed), its
 /// permissions must be owner-only on Unix, and layout files without a successful unit are reported as extra.
 /// </summary>
-public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier = null)
+/// <param name="keys">Decryption keys for the encrypted <c>ohlcv</c> dataset (its files are decrypted in memory and the
+/// content's SHA-256 compared with the ledger's; without keys such files are reported as unreadable).</param>
+public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier = null, Func<string, Encryption.EncryptionKey?>? keys = null)
 {
     private const UnixFileMode NotOwner =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
@@ -126,7 +128,9 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
         VerificationResult result;
         try
         {
-            result = await _verifier.VerifyAsync(path, unit.FileSha256, unit.RowCount, deep, cancellationToken);
+            result = unit.Dataset == "ohlcv"
+                ? await Ohlcv.OhlcvFileVerifier.VerifyAsync(path, unit, keys, cancellationToken)
+                : await _verifier.VerifyAsync(path, unit.FileSha256, unit.RowCount, deep, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -154,6 +158,7 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
             message = $"'{path}' has mode {Octal(mode)}; output files must be owner-only (0600). Fix: chmod 600 '{path}'.";
         }
 
-        return new OutputFinding(unit.TradeDate, status, path, unit.FileSha256, result.Sha256, message, result.Status);
+        var expected = unit.Dataset == "ohlcv" ? unit.ContentSha256 : unit.FileSha256;
+        return new OutputFinding(unit.TradeDate, status, path, expected, result.Sha256, message, result.Status);
     }
 }

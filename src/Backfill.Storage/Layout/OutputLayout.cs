@@ -12,6 +12,9 @@ public static class OutputLayout
 
     public static string FileStem(string dataset) => dataset == "spx" ? "spx-options" : dataset;
 
+    /// <summary>The file extension of a dataset's outputs: <c>.csv.enc</c> for the encrypted <c>ohlcv</c> dataset, else Parquet.</summary>
+    public static string ExtensionFor(string dataset) => dataset == "ohlcv" ? ".csv.enc" : Extension;
+
     public static string PathFor(string outputRoot, string dataset, DateOnly date)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputRoot);
@@ -23,7 +26,7 @@ public static class OutputLayout
             date.Year.ToString("D4", inv),
             date.Month.ToString("D2", inv),
             date.Day.ToString("D2", inv),
-            FileStem(dataset) + "-" + date.ToString("yyyy-MM-dd", inv) + Extension);
+            FileStem(dataset) + "-" + date.ToString("yyyy-MM-dd", inv) + ExtensionFor(dataset));
     }
 
     /// <summary>Reads (dataset, date) back from a path; false for anything that is not exactly a layout path.</summary>
@@ -40,8 +43,10 @@ public static class OutputLayout
 
         var stem = FileStem(parts[0]) + "-";
         var name = parts[4];
-        if (!name.StartsWith(stem, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal)
-            || !DateOnly.TryParseExact(name.AsSpan(stem.Length, name.Length - stem.Length - Extension.Length), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        var extension = ExtensionFor(parts[0]);
+        if (!name.StartsWith(stem, StringComparison.Ordinal) || !name.EndsWith(extension, StringComparison.Ordinal)
+            || name.Length < stem.Length + extension.Length
+            || !DateOnly.TryParseExact(name.AsSpan(stem.Length, name.Length - stem.Length - extension.Length), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
             return false;
         }
@@ -65,7 +70,7 @@ public static class OutputLayout
             yield break;
         }
 
-        var files = Directory.GetFiles(root, "*" + Extension, SearchOption.AllDirectories);
+        var files = Directory.GetFiles(root, "*" + ExtensionFor(dataset), SearchOption.AllDirectories);
         Array.Sort(files, StringComparer.Ordinal);
         foreach (var file in files)
         {

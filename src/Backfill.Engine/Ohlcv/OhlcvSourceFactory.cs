@@ -1,0 +1,48 @@
+using System.Globalization;
+using Backfill.Core.Errors;
+using Backfill.Engine.Configuration;
+using Backfill.Sources.AlphaVantage;
+
+namespace Backfill.Engine.Ohlcv;
+
+/// <summary>Builds the Alpha Vantage client and reads the <c>ohlcv</c> settings.</summary>
+public static class OhlcvSourceFactory
+{
+    /// <summary>The API key from <c>ALPHA_VANTAGE_API_KEY</c> only; a clear error (exit 2) when it is not set. Never stored or logged.</summary>
+    public static AlphaVantageApiKey ApiKey(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var value = environment(AlphaVantageApiKey.Variable);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new InvalidInputException(
+                $"The ohlcv dataset needs an Alpha Vantage API key. Set {AlphaVantageApiKey.Variable} (free key: https://www.alphavantage.co/support/#api-key); it is read from the environment only, never stored or logged.")
+            : new AlphaVantageApiKey(value.Trim());
+    }
+
+    /// <summary>The configured symbols (<c>ohlcv.symbols</c>), or an error naming the setting.</summary>
+    public static IReadOnlyList<TickerSymbol> Symbols(EffectiveSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var value = settings.Get(Settings.OhlcvSymbols).Value;
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new InvalidInputException($"The ohlcv dataset needs a symbol list. Example: backfill config set {Settings.OhlcvSymbols} AAPL,MSFT,BRK.B")
+            : TickerSymbol.ParseList(value);
+    }
+
+    public static bool Adjusted(EffectiveSettings settings) =>
+        string.Equals(settings.Get(Settings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
+
+    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var baseUrl = settings.Get(Settings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
+        return new AlphaVantageClient(new AlphaVantageClientOptions
+        {
+            BaseAddress = new Uri(baseUrl),
+            ApiKey = key,
+            MinInterval = TimeSpan.FromMilliseconds(int.Parse(settings.Get(Settings.AlphaVantageMinIntervalMs).Value!, CultureInfo.InvariantCulture)),
+            RequestBudget = int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
+            Retry = retry,
+        }, handler);
+    }
+}
