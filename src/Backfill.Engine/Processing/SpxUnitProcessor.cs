@@ -57,25 +57,10 @@ public sealed class SpxUnitProcessor : IUnitProcessor
         var dataset = _options.Dataset;
         var watch = Stopwatch.StartNew();
         var requestsBefore = _source.Stats.Requests;
-        var existing = await _ledger.GetUnitAsync(dataset, date, abort);
-        if (existing is { Status: UnitStatus.Processing } && WorkerIdentity.IsDeadLocalOwner(existing.Owner))
-        {
-            await _ledger.InterruptUnitAsync(dataset, date, existing.Owner!, "the worker process died; resumed by a new run", abort);
-            existing = await _ledger.GetUnitAsync(dataset, date, abort);
-        }
-
-        if (existing is { Status: UnitStatus.Failed } && existing.AttemptCount >= _options.RetryLimit && !_options.IgnoreRetryLimit)
-        {
-            return new UnitOutcome(date, UnitOutcomeKind.Skipped,
-                $"retry limit reached ({existing.AttemptCount} attempts, last {existing.LastErrorType}); run 'backfill retry {date:yyyy-MM-dd} --force' to try again");
-        }
-
-        var claim = await _ledger.TryClaimUnitAsync(dataset, date, _owner, _options.Lease, _options.AllowSuccessful, abort);
+        var (claim, skipped) = await UnitClaimer.ClaimAsync(_ledger, _options, _owner, date, abort);
         if (claim is null)
         {
-            return existing is { Status: UnitStatus.Success }
-                ? new UnitOutcome(date, UnitOutcomeKind.Skipped, "already done (use 'backfill retry DATE --force' to redo it)") { FilePath = existing.FilePath }
-                : new UnitOutcome(date, UnitOutcomeKind.Skipped, $"another worker is processing it ({existing?.Owner}, lease until {existing?.LeaseExpiresAt:u})");
+            return skipped!;
         }
 
         using var leaseStop = CancellationTokenSource.CreateLinkedTokenSource(abort);
