@@ -65,18 +65,18 @@ public sealed class CmeEnergyCalendar : TableTradingCalendar
             }
 
             const string NoSettlement = " (abbreviated Globex session, no settlement)";
-            closures[NyseCalendar.NthWeekday(year, 1, DayOfWeek.Monday, 3)] = "Martin Luther King Jr. Day" + NoSettlement;
-            closures[NyseCalendar.NthWeekday(year, 2, DayOfWeek.Monday, 3)] = "Presidents' Day" + NoSettlement;
-            closures[NyseCalendar.EasterSunday(year).AddDays(-2)] = "Good Friday";
-            closures[NyseCalendar.LastWeekday(year, 5, DayOfWeek.Monday)] = "Memorial Day" + NoSettlement;
+            closures[CalendarRules.NthWeekday(year, 1, DayOfWeek.Monday, 3)] = "Martin Luther King Jr. Day" + NoSettlement;
+            closures[CalendarRules.NthWeekday(year, 2, DayOfWeek.Monday, 3)] = "Presidents' Day" + NoSettlement;
+            closures[CalendarRules.EasterSunday(year).AddDays(-2)] = "Good Friday";
+            closures[CalendarRules.LastWeekday(year, 5, DayOfWeek.Monday)] = "Memorial Day" + NoSettlement;
             if (year >= 2022)
             {
                 AddNearestWeekday(closures, new DateOnly(year, 6, 19), "Juneteenth" + NoSettlement);
             }
 
             AddNearestWeekday(closures, new DateOnly(year, 7, 4), "Independence Day" + NoSettlement);
-            closures[NyseCalendar.NthWeekday(year, 9, DayOfWeek.Monday, 1)] = "Labor Day" + NoSettlement;
-            var thanksgiving = NyseCalendar.NthWeekday(year, 11, DayOfWeek.Thursday, 4);
+            closures[CalendarRules.NthWeekday(year, 9, DayOfWeek.Monday, 1)] = "Labor Day" + NoSettlement;
+            var thanksgiving = CalendarRules.NthWeekday(year, 11, DayOfWeek.Thursday, 4);
             closures[thanksgiving] = "Thanksgiving Day" + NoSettlement;
             early.Add(thanksgiving.AddDays(1));
             AddNearestWeekday(closures, new DateOnly(year, 12, 25), "Christmas Day");

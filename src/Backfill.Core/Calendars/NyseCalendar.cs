@@ -129,17 +129,17 @@ public sealed class NyseCalendar : TableTradingCalendar
         // Martin Luther King Jr. Day: third Monday of January, first observed by the NYSE in 1998.
         if (year >= 1998)
         {
-            closures.Add(NthWeekday(year, 1, DayOfWeek.Monday, 3), "Martin Luther King Jr. Day");
+            closures.Add(CalendarRules.NthWeekday(year, 1, DayOfWeek.Monday, 3), "Martin Luther King Jr. Day");
         }
 
         // Washington's Birthday (Presidents' Day): third Monday of February (Monday rule since 1971).
-        closures.Add(NthWeekday(year, 2, DayOfWeek.Monday, 3), "Washington's Birthday");
+        closures.Add(CalendarRules.NthWeekday(year, 2, DayOfWeek.Monday, 3), "Washington's Birthday");
 
         // Good Friday: two days before Gregorian Easter Sunday (closed every year since 1908).
-        closures.Add(EasterSunday(year).AddDays(-2), "Good Friday");
+        closures.Add(CalendarRules.EasterSunday(year).AddDays(-2), "Good Friday");
 
         // Memorial Day: last Monday of May (since 1971).
-        closures.Add(LastWeekday(year, 5, DayOfWeek.Monday), "Memorial Day");
+        closures.Add(CalendarRules.LastWeekday(year, 5, DayOfWeek.Monday), "Memorial Day");
 
         // Juneteenth: June 19 from 2022, nearest weekday (Saturday -> Friday, Sunday -> Monday).
         if (year >= 2022)
@@ -151,7 +151,7 @@ public sealed class NyseCalendar : TableTradingCalendar
         AddNearestWeekday(closures, new DateOnly(year, 7, 4), "Independence Day");
 
         // Labor Day: first Monday of September.
-        closures.Add(NthWeekday(year, 9, DayOfWeek.Monday, 1), "Labor Day");
+        closures.Add(CalendarRules.NthWeekday(year, 9, DayOfWeek.Monday, 1), "Labor Day");
 
         // Thanksgiving: fourth Thursday of November (since 1942).
         closures.Add(Thanksgiving(year), "Thanksgiving Day");
@@ -274,53 +274,9 @@ public sealed class NyseCalendar : TableTradingCalendar
 
     private static void AddNearestWeekday(Dictionary<DateOnly, string> closures, DateOnly date, string name)
     {
-        switch (date.DayOfWeek)
-        {
-            case DayOfWeek.Saturday:
-                closures.Add(date.AddDays(-1), name + " (observed)");
-                break;
-            case DayOfWeek.Sunday:
-                closures.Add(date.AddDays(1), name + " (observed)");
-                break;
-            default:
-                closures.Add(date, name);
-                break;
-        }
+        var observed = CalendarRules.NearestWeekday(date);
+        closures.Add(observed, observed == date ? name : name + " (observed)");
     }
 
-    private static DateOnly Thanksgiving(int year) => NthWeekday(year, 11, DayOfWeek.Thursday, 4);
-
-    internal static DateOnly NthWeekday(int year, int month, DayOfWeek dayOfWeek, int n)
-    {
-        var first = new DateOnly(year, month, 1);
-        var offset = ((int)dayOfWeek - (int)first.DayOfWeek + 7) % 7;
-        return first.AddDays(offset + (7 * (n - 1)));
-    }
-
-    internal static DateOnly LastWeekday(int year, int month, DayOfWeek dayOfWeek)
-    {
-        var last = new DateOnly(year, month, DateTime.DaysInMonth(year, month));
-        var back = ((int)last.DayOfWeek - (int)dayOfWeek + 7) % 7;
-        return last.AddDays(-back);
-    }
-
-    /// <summary>Gregorian Easter Sunday (anonymous Gregorian computus, Meeus/Jones/Butcher).</summary>
-    internal static DateOnly EasterSunday(int year)
-    {
-        var a = year % 19;
-        var b = year / 100;
-        var c = year % 100;
-        var d = b / 4;
-        var e = b % 4;
-        var f = (b + 8) / 25;
-        var g = (b - f + 1) / 3;
-        var h = ((19 * a) + b - d - g + 15) % 30;
-        var i = c / 4;
-        var k = c % 4;
-        var l = (32 + (2 * e) + (2 * i) - h - k) % 7;
-        var m = (a + (11 * h) + (22 * l)) / 451;
-        var month = (h + l - (7 * m) + 114) / 31;
-        var day = ((h + l - (7 * m) + 114) % 31) + 1;
-        return new DateOnly(year, month, day);
-    }
+    private static DateOnly Thanksgiving(int year) => CalendarRules.NthWeekday(year, 11, DayOfWeek.Thursday, 4);
 }

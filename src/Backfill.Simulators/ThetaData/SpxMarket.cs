@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Backfill.Core.Calendars;
 
 namespace Backfill.Simulators.ThetaData;
 
@@ -316,7 +317,7 @@ internal sealed class SpxMarket
 
         for (var month = new DateOnly(2016, 1, 1); month <= end; month = month.AddMonths(1))
         {
-            var third = SimCalendar.SessionOnOrBefore(SimCalendar.NthWeekday(month.Year, month.Month, DayOfWeek.Friday, 3));
+            var third = SimCalendar.SessionOnOrBefore(CalendarRules.NthWeekday(month.Year, month.Month, DayOfWeek.Friday, 3));
             var leaps = month.Month is 6 or 12 ? 3 * 365 : 366;
             if (root == "SPX")
             {
