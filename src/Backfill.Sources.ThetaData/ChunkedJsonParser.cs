@@ -48,6 +48,30 @@ internal abstract class ChunkedJsonParser : IDisposable
     /// </summary>
     protected abstract void ParseUnits(ref Utf8JsonReader reader, List<OptionGreeksRow> rows);
 
+    /// <summary>
+    /// Moves to the next value and checks that all of it is in the buffer: false when it is cut by the buffer end
+    /// (the caller rolls back and waits for more bytes).
+    /// </summary>
+    protected static bool TryReadWholeValue(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        var probe = reader;
+        return probe.TrySkip();
+    }
+
+    /// <summary>Throws a typed malformed-response error unless the reader is at a token of <paramref name="type"/>.</summary>
+    protected void Expect(ref Utf8JsonReader reader, JsonTokenType type, string where)
+    {
+        if (reader.TokenType != type)
+        {
+            throw ThetaErrors.Malformed(What, $"expected {type} at {where}, got {reader.TokenType}");
+        }
+    }
+
     /// <summary>Reads until at least one row is parsed or the document ends. False when nothing is left.</summary>
     public async ValueTask<bool> ReadBatchAsync(List<OptionGreeksRow> rows, CancellationToken cancellationToken)
     {

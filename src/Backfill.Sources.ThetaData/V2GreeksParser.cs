@@ -153,13 +153,7 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
 
     private bool ParseHeader(ref Utf8JsonReader reader)
     {
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        var probe = reader;
-        if (!probe.TrySkip())
+        if (!TryReadWholeValue(ref reader))
         {
             return false;
         }
@@ -211,13 +205,7 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
 
     private bool ParseContract(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
     {
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        var probe = reader;
-        if (!probe.TrySkip())
+        if (!TryReadWholeValue(ref reader))
         {
             return false;
         }
@@ -436,14 +424,6 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
 
         var s = reader.GetString();
         return string.IsNullOrWhiteSpace(s) || string.Equals(s, "null", StringComparison.OrdinalIgnoreCase) ? null : s;
-    }
-
-    private void Expect(ref Utf8JsonReader reader, JsonTokenType type, string where)
-    {
-        if (reader.TokenType != type)
-        {
-            throw ThetaErrors.Malformed(What, $"expected {type} at {where}, got {reader.TokenType}");
-        }
     }
 
     /// <summary>Whether a header was read (a page without one uses the documented column order).</summary>

@@ -150,13 +150,7 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
 
     private bool ParseContract(ref Utf8JsonReader reader)
     {
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        var probe = reader;
-        if (!probe.TrySkip())
+        if (!TryReadWholeValue(ref reader))
         {
             return false;
         }
@@ -346,13 +340,5 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
     {
         _stats.AddRejected();
         _rejected?.OnRejected(new RejectedRow(_rowNumber, reason));
-    }
-
-    private void Expect(ref Utf8JsonReader reader, JsonTokenType type, string where)
-    {
-        if (reader.TokenType != type)
-        {
-            throw ThetaErrors.Malformed(What, $"expected {type} at {where}, got {reader.TokenType}");
-        }
     }
 }
