@@ -66,7 +66,7 @@ public sealed class FopUnitProcessor : IUnitProcessor
         DateOnly date, UnitProgress progress, Stopwatch watch, long requestsBefore, CancellationToken stop, CancellationToken abort)
     {
         var dataset = _options.Dataset;
-        var (claim, skipped) = await UnitClaimer.ClaimAsync(_ledger, _options, _owner, date, abort);
+        var (claim, skipped) = await UnitLifecycle.ClaimAsync(_ledger, _options, _owner, date, abort);
         if (claim is null)
         {
             return skipped!;
@@ -84,20 +84,12 @@ public sealed class FopUnitProcessor : IUnitProcessor
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var kind = e is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
-            var message = e is BackfillException ? e.Message : $"{e.GetType().Name}: {e.Message}";
             if (_retries.Value is { } retried)
             {
                 await RecordRetriesAsync(date, retried); // the retries first, then the error that ended the attempt
             }
 
-            await _ledger.RecordErrorAsync(new ErrorRecord
-            {
-                Dataset = dataset, TradeDate = date, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
-                StatusCode = (e as BackfillException)?.StatusCode, WillRetry = false,
-            }, CancellationToken.None);
-            await _ledger.FailUnitAsync(dataset, date, _owner, kind, message, CancellationToken.None);
-            return new UnitOutcome(date, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = watch.Elapsed };
+            return await UnitLifecycle.FailAsync(_ledger, claim, e, watch.Elapsed);
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class OhlcvUnitProcessor : IUnitProcessor
         var watch = Stopwatch.StartNew();
         var requestsBefore = _client.RequestsSent;
         var dataset = _options.Dataset;
-        var (claim, skipped) = await UnitClaimer.ClaimAsync(_ledger, _options, _owner, date, abort);
+        var (claim, skipped) = await UnitLifecycle.ClaimAsync(_ledger, _options, _owner, date, abort);
         if (claim is null)
         {
             return skipped!;
@@ -96,15 +96,7 @@ public sealed class OhlcvUnitProcessor : IUnitProcessor
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var kind = e is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
-            var message = e is BackfillException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            await _ledger.RecordErrorAsync(new ErrorRecord
-            {
-                Dataset = dataset, TradeDate = date, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
-                StatusCode = (e as BackfillException)?.StatusCode, WillRetry = false,
-            }, CancellationToken.None);
-            await _ledger.FailUnitAsync(dataset, date, _owner, kind, message, CancellationToken.None);
-            return new UnitOutcome(date, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = watch.Elapsed };
+            return await UnitLifecycle.FailAsync(_ledger, claim, e, watch.Elapsed);
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class SpxUnitProcessor : IUnitProcessor
         var dataset = _options.Dataset;
         var watch = Stopwatch.StartNew();
         var requestsBefore = _source.Stats.Requests;
-        var (claim, skipped) = await UnitClaimer.ClaimAsync(_ledger, _options, _owner, date, abort);
+        var (claim, skipped) = await UnitLifecycle.ClaimAsync(_ledger, _options, _owner, date, abort);
         if (claim is null)
         {
             return skipped!;
