@@ -1,18 +1,12 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Backfill.Core.Calendars;
 using Backfill.Sources.Databento.Cme;
 using Backfill.Sources.Databento.Dbn;
 using Backfill.Sources.Databento.Http;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Backfill.Simulators.Databento;
 
@@ -78,24 +72,15 @@ public sealed class DatabentoSimulator : IAsyncDisposable
             throw new ArgumentException("Fault probability is above zero but no fault kinds are given.", nameof(options));
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
+        var app = LoopbackHost.Create(port);
         var simulator = new DatabentoSimulator(app, options);
         app.MapMethods("/v0/timeseries.get_range", ["GET", "POST"], simulator.GetRangeAsync);
         app.MapMethods("/v0/metadata.get_cost", ["GET", "POST"], simulator.GetCostAsync);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        simulator.BaseAddress = new Uri($"http://127.0.0.1:{new Uri(address).Port}/");
+        simulator.BaseAddress = await LoopbackHost.StartAsync(app, cancellationToken).ConfigureAwait(false);
         return simulator;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => LoopbackHost.StopAsync(_app);
 
     private async Task GetRangeAsync(HttpContext context)
     {
