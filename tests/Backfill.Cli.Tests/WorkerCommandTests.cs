@@ -33,6 +33,29 @@ public sealed class WorkerCommandTests
         Assert.Contains("--lease", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("2s", 2_000)]
+    [InlineData("7", 7_000)]
+    [InlineData("1.5m", 90_000)]
+    [InlineData(" 1H ", 3_600_000)]
+    public void Durations_take_milliseconds_seconds_minutes_and_hours(string text, long milliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100)));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("ms")]
+    [InlineData("-5s")]
+    [InlineData("5d")]
+    [InlineData("1e400h")]
+    [InlineData("50ms")]
+    public void Bad_or_too_short_durations_name_the_option_and_the_value(string text)
+    {
+        var error = Assert.Throws<Backfill.Core.Errors.InvalidInputException>(
+            () => Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100)));
+        Assert.Contains("--poll", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Database_url_password_is_masked_in_config_output_and_errors()
     {

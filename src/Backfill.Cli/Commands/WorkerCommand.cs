@@ -24,7 +24,7 @@ internal static class WorkerCommand
         };
         var poll = new Option<string>("--poll")
         {
-            Description = "How often to look again when only dates other workers hold are left.",
+            Description = "How often to look again when only dates other workers hold are left: 500ms, 5s.",
             DefaultValueFactory = _ => "5s",
         };
         var command = new Command("worker", "Process a range together with other workers on a shared ledger (postgres:// in --db), until no work is left.")
@@ -61,18 +61,26 @@ internal static class WorkerCommand
         return command;
     }
 
-    /// <summary>Reads <c>90s</c>, <c>2m</c>, <c>1h</c> (a bare number is seconds).</summary>
+    /// <summary>Reads <c>500ms</c>, <c>90s</c>, <c>2m</c>, <c>1h</c> (a bare number is seconds).</summary>
     internal static TimeSpan ParseDuration(string text, string option, TimeSpan minimum)
     {
         var trimmed = text.Trim().ToLowerInvariant();
-        var unit = trimmed.Length > 0 && char.IsLetter(trimmed[^1]) ? trimmed[^1] : 's';
-        var number = char.IsLetter(trimmed.Length > 0 ? trimmed[^1] : '0') ? trimmed[..^1] : trimmed;
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0 || unit is not ('s' or 'm' or 'h'))
+        var unit = trimmed.EndsWith("ms", StringComparison.Ordinal) ? "ms"
+            : trimmed.Length > 0 && char.IsAsciiLetter(trimmed[^1]) ? trimmed[^1..] : string.Empty;
+        var number = trimmed[..^unit.Length];
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0 || double.IsInfinity(n) ||
+            unit is not ("ms" or "s" or "m" or "h" or ""))
         {
-            throw new InvalidInputException($"{option}: '{DateInput.Printable(text)}' is not a duration. Examples: 30s, 2m, 1h.");
+            throw new InvalidInputException($"{option}: '{DateInput.Printable(text)}' is not a duration. Examples: 500ms, 30s, 2m, 1h.");
         }
 
-        var value = unit switch { 'h' => TimeSpan.FromHours(n), 'm' => TimeSpan.FromMinutes(n), _ => TimeSpan.FromSeconds(n) };
+        var value = unit switch
+        {
+            "h" => TimeSpan.FromHours(Math.Min(n, 24 * 365)),
+            "m" => TimeSpan.FromMinutes(Math.Min(n, 60 * 24 * 365)),
+            "ms" => TimeSpan.FromMilliseconds(Math.Min(n, 1000.0 * 3600 * 24 * 365)),
+            _ => TimeSpan.FromSeconds(Math.Min(n, 3600.0 * 24 * 365)),
+        };
         return value >= minimum ? value : throw new InvalidInputException($"{option}: {DateInput.Printable(text)} is too short; use at least {minimum.TotalSeconds:0.#}s.");
     }
 }

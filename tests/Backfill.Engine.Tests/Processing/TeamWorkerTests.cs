@@ -1,13 +1,10 @@
-using System.Data.Common;
 using Backfill.Core.Calendars;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Ledger.Postgres;
 using Backfill.Simulators.ThetaData;
 using Backfill.Sources.ThetaData;
-using Microsoft.Data.Sqlite;
-using Npgsql;
+using Backfill.TestSupport;
 
 namespace Backfill.Engine.Tests.Processing;
 
@@ -24,8 +21,9 @@ public sealed class TeamWorkerTests
     {
         var folder = Directory.CreateTempSubdirectory("backfill-team-").FullName;
         await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, 0, Ct);
-        var (location, readAttempts, drop) = await SharedLedgerAsync(folder);
-        TestContext.Current.SendDiagnosticMessage($"team ledger: {(PostgresUrl.IsPostgres(location) ? "PostgreSQL" : "SQLite")}");
+        var team = await TeamLedger.CreateAsync(folder, Ct);
+        var location = team.Location;
+        TestContext.Current.SendDiagnosticMessage(team.Describe);
         try
         {
             var dates = NyseCalendar.Instance.SessionsBetween(new DateOnly(2024, 6, 3), new DateOnly(2024, 6, 12)).ToList();
@@ -83,7 +81,7 @@ public sealed class TeamWorkerTests
                 Assert.True(File.Exists(unit.FilePath), $"{unit.TradeDate}: {unit.FilePath} is missing");
             }
 
-            var attempts = await readAttempts();
+            var attempts = await team.ReadAttemptsAsync("spx", Ct);
             foreach (var date in dates.Skip(1))
             {
                 var one = Assert.Single(attempts, a => a.Date == date);
@@ -97,8 +95,7 @@ public sealed class TeamWorkerTests
         }
         finally
         {
-            await drop();
-            SqliteConnection.ClearAllPools();
+            await team.DisposeAsync();
             try
             {
                 Directory.Delete(folder, recursive: true);
@@ -106,63 +103,6 @@ public sealed class TeamWorkerTests
             catch (IOException)
             {
             }
-        }
-    }
-
-    private sealed record Attempt(DateOnly Date, int Number, string Owner, string? Outcome);
-
-    /// <summary>A PostgreSQL schema of its own when a server is reachable, otherwise a SQLite file; and a reader of attempt_log.</summary>
-    private static async Task<(string Location, Func<Task<List<Attempt>>> ReadAttempts, Func<Task> Drop)> SharedLedgerAsync(string folder)
-    {
-        var url = Environment.GetEnvironmentVariable("BACKFILL_TEST_PG_URL");
-        if (!string.IsNullOrWhiteSpace(url))
-        {
-            try
-            {
-                var server = PostgresUrl.Parse(url);
-                var schema = "team_" + Guid.NewGuid().ToString("N")[..12];
-                await using (var probe = new NpgsqlConnection(server.ConnectionString))
-                {
-                    await probe.OpenAsync(Ct);
-                }
-
-                var location = url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "schema=" + schema;
-                return (location,
-                    () => ReadAttemptsAsync(new NpgsqlConnection(PostgresUrl.Parse(location).ConnectionString)),
-                    async () =>
-                    {
-                        await using var c = new NpgsqlConnection(server.ConnectionString);
-                        await c.OpenAsync(CancellationToken.None);
-                        await using var d = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;", c);
-                        await d.ExecuteNonQueryAsync(CancellationToken.None);
-                    });
-            }
-            catch (Exception e) when (e is NpgsqlException or FormatException or System.Net.Sockets.SocketException)
-            {
-                TestContext.Current.SendDiagnosticMessage($"PostgreSQL not reachable ({PostgresUrl.MaskPasswords(e.Message)}); the team shares a SQLite file instead");
-            }
-        }
-
-        var path = Path.Combine(folder, "backfill.db");
-        return (path, () => ReadAttemptsAsync(new SqliteConnection($"Data Source={path}")), () => Task.CompletedTask);
-    }
-
-    private static async Task<List<Attempt>> ReadAttemptsAsync(DbConnection connection)
-    {
-        await using (connection)
-        {
-            await connection.OpenAsync(Ct);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT CAST(trade_date AS TEXT), attempt, owner, outcome FROM attempt_log WHERE dataset = 'spx' ORDER BY id;";
-            await using var reader = await command.ExecuteReaderAsync(Ct);
-            var list = new List<Attempt>();
-            while (await reader.ReadAsync(Ct))
-            {
-                list.Add(new Attempt(DateOnly.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture),
-                    reader.GetInt32(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-            }
-
-            return list;
         }
     }
 }
