@@ -56,6 +56,7 @@ internal static class WorkerCommand
                 (processor, observer, stop) => new UnitWorker(ledger, processor, context.Dataset.Name, WorkerIdentity.Current, environment.Time)
                 {
                     PollInterval = pollTime,
+                    MaxConcurrentDates = settings.MaxConcurrentDates,
                 }.RunAsync(sessions, observer, stop, CancellationToken.None));
         });
         return command;

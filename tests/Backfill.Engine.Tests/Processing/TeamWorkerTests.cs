@@ -105,4 +105,74 @@ public sealed class TeamWorkerTests
             }
         }
     }
+
+    [Fact]
+    public async Task One_worker_works_max_concurrent_dates_at_once_and_each_date_once()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-lanes-").FullName;
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, 0, Ct);
+        try
+        {
+            var dates = NyseCalendar.Instance.SessionsBetween(new DateOnly(2024, 6, 3), new DateOnly(2024, 6, 10)).ToList();
+            await using var ledger = LedgerFactory.Create(Path.Combine(folder, "backfill.db"));
+            await ledger.MigrateAsync(Ct);
+            using var source = (IDisposable)ThetaDataClientFactory.Create(new ThetaDataClientOptions
+            {
+                BaseAddress = sim.BaseAddress,
+                MaxConcurrentRequests = 4,
+                RequestTimeout = TimeSpan.FromSeconds(20),
+                Retry = EngineFixture.FastRetry,
+            });
+            var options = new ProcessingOptions
+            {
+                Dataset = "spx",
+                OutputDirectory = Path.Combine(folder, "out"),
+                TempDirectory = Path.Combine(folder, "temp"),
+                Retry = EngineFixture.FastRetry,
+            };
+            var processor = new SpxUnitProcessor(ledger, (Backfill.Core.Datasets.IOptionGreeksSource)source, NyseCalendar.Instance, options, owner: "lanes");
+            var observer = new LaneObserver(3);
+            var outcomes = await new UnitWorker(ledger, processor, "spx", "lanes") { MaxConcurrentDates = 3 }
+                .RunAsync(dates, observer, CancellationToken.None, Ct);
+
+            Assert.Equal(3, observer.MaxRunning);
+            Assert.Equal(dates, outcomes.Where(o => o.Kind == UnitOutcomeKind.Success).Select(o => o.Date).ToList());
+            Assert.Equal(dates.Count, observer.Started);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Counts dates in flight; the first <c>lanes</c> starts wait (bounded) for each other, so lanes that do not run at once show.</summary>
+    private sealed class LaneObserver(int lanes) : IProcessingObserver
+    {
+        private readonly CountdownEvent _first = new(lanes);
+        private int _running;
+        private int _max;
+        private int _started;
+
+        public int MaxRunning => _max;
+
+        public int Started => _started;
+
+        public void UnitStarted(UnitProgress progress)
+        {
+            var running = Interlocked.Increment(ref _running);
+            Interlocked.Increment(ref _started);
+            int seen;
+            while (running > (seen = _max) && Interlocked.CompareExchange(ref _max, running, seen) != seen)
+            {
+            }
+
+            if (!_first.IsSet && _first.Signal() is false)
+            {
+                _first.Wait(TimeSpan.FromSeconds(10));
+            }
+        }
+
+        public void UnitFinished(UnitProgress progress, UnitOutcome outcome) => Interlocked.Decrement(ref _running);
+    }
 }
