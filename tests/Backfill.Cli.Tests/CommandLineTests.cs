@@ -16,7 +16,6 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("nope", "is not a dataset")]
-    [InlineData("crypto-book", "planned but not available")]
     public async Task Unknown_or_unshipped_datasets_exit_2(string dataset, string message)
     {
         using var cli = new CliRunner();

@@ -51,14 +51,21 @@ internal static class ProcessingRun
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var fop = dataset.Name == "fop";
         var ohlcv = dataset.Name == "ohlcv";
+        var cryptoBook = dataset.Name == "crypto-book";
+        var cryptoOptions = cryptoBook ? Backfill.Engine.CryptoBook.CryptoBookOptions.From(settings) : null;
+        using var lake = cryptoOptions is null ? null : Backfill.Sources.CryptoLake.Lake.LakeStore.Open(cryptoOptions.LakeLocation, retry: retry);
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
         using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name)), retry) : null;
-        var source = fop || ohlcv ? null : SpxSourceFactory.Create(settings, retry, loggers);
+        var source = fop || ohlcv || cryptoBook ? null : SpxSourceFactory.Create(settings, retry, loggers);
         try
         {
             using var stop = StopSignal.Watch(options.TempDirectory, ct);
             IUnitProcessor processor;
-            if (alphaVantage is not null)
+            if (lake is not null)
+            {
+                processor = new Backfill.Engine.CryptoBook.CryptoBookUnitProcessor(ledger, lake, cryptoOptions!, options, context.Environment.Time);
+            }
+            else if (alphaVantage is not null)
             {
                 var keys = Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment));
                 var ohlcvProcessor = new OhlcvUnitProcessor(ledger, alphaVantage, OhlcvSourceFactory.Symbols(settings), OhlcvSourceFactory.Adjusted(settings),

@@ -93,6 +93,7 @@ internal static class SimulateCommand
         simulate.Subcommands.Add(theta);
         simulate.Subcommands.Add(SimulateDatabentoCommand.Build(environment));
         simulate.Subcommands.Add(SimulateAlphaVantageCommand.Build(environment));
+        simulate.Subcommands.Add(SimulateCryptoLakeCommand.Build(environment));
         return simulate;
     }
 }

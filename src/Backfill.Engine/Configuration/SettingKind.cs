@@ -19,4 +19,16 @@ public enum SettingKind
 
     /// <summary>A comma-separated list of ticker symbols, each checked with the strict ticker rule.</summary>
     SymbolList,
+
+    /// <summary>crypto-book: where Crypto Lake is read: an http(s) URL or a local mirror folder (s3:// is refused with the way around).</summary>
+    LakeLocation,
+
+    /// <summary>crypto-book: a Crypto Lake exchange name (BINANCE).</summary>
+    LakeExchange,
+
+    /// <summary>crypto-book: a Crypto Lake symbol (BTC-USDT).</summary>
+    LakeSymbol,
+
+    /// <summary>A positive decimal step (a price tick or size lot), at most 1000.</summary>
+    GridStep,
 }

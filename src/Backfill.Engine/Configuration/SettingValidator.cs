@@ -105,6 +105,30 @@ public static class SettingValidator
                     throw new InvalidInputException($"{key}: {e.Message}");
                 }
 
+            case SettingKind.LakeLocation:
+                if (text.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || text.Contains("://", StringComparison.Ordinal))
+                {
+                    using var store = Backfill.Sources.CryptoLake.Lake.LakeStore.Open(text);
+                    return text.TrimEnd('/');
+                }
+
+                CheckPath(key, text);
+                return text;
+
+            case SettingKind.LakeExchange:
+                return Backfill.Sources.CryptoLake.Lake.LakePartition.ValidateExchange(text);
+
+            case SettingKind.LakeSymbol:
+                return Backfill.Sources.CryptoLake.Lake.LakePartition.ValidateSymbol(text);
+
+            case SettingKind.GridStep:
+                if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var step) || step <= 0 || step > 1000)
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is not a positive decimal step up to 1000. Example: {definition.Example}.");
+                }
+
+                return step.ToString(CultureInfo.InvariantCulture);
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);
         }

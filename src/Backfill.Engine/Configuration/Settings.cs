@@ -29,6 +29,13 @@ public static class Settings
     public const string AlphaVantageAdjusted = "alphavantage.adjusted";
     public const string AlphaVantageMinIntervalMs = "alphavantage.minIntervalMs";
     public const string AlphaVantageDailyBudget = "alphavantage.dailyBudget";
+    public const string CryptoLakeBaseUrl = "cryptolake.baseUrl";
+    public const string CryptoBookExchange = "cryptobook.exchange";
+    public const string CryptoBookSymbol = "cryptobook.symbol";
+    public const string CryptoBookTickSize = "cryptobook.tickSize";
+    public const string CryptoBookLotSize = "cryptobook.lotSize";
+    public const string CryptoBookSnapshotIntervalSeconds = "cryptobook.snapshotIntervalSeconds";
+    public const string CryptoBookDepth = "cryptobook.depth";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -86,6 +93,20 @@ public static class Settings
             "ohlcv: least milliseconds between two Alpha Vantage requests (free tier: about one a second).", "1000", Min: 0, Max: 600_000),
         new(AlphaVantageDailyBudget, SettingKind.PositiveInt, "25",
             "ohlcv: Alpha Vantage requests one run may send (free tier: 25 a day).", "25", Max: 1_000_000),
+        new(CryptoLakeBaseUrl, SettingKind.LakeLocation, "./data/cryptolake",
+            "crypto-book: Crypto Lake's files: a local mirror folder ({table}/exchange=X/symbol=Y/dt=YYYY-MM-DD/*.parquet) or an http(s) base answering S3 listing.", "https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed"),
+        new(CryptoBookExchange, SettingKind.LakeExchange, "BINANCE",
+            "crypto-book: Crypto Lake exchange name.", "BINANCE"),
+        new(CryptoBookSymbol, SettingKind.LakeSymbol, "BTC-USDT",
+            "crypto-book: Crypto Lake symbol.", "BTC-USDT"),
+        new(CryptoBookTickSize, SettingKind.GridStep, "0.01",
+            "crypto-book: the instrument's price tick; prices become exact integer ticks and off-grid values are counted.", "0.01"),
+        new(CryptoBookLotSize, SettingKind.GridStep, "0.00000001",
+            "crypto-book: the size step sizes are kept in (Binance sends 8 decimals).", "0.00000001"),
+        new(CryptoBookSnapshotIntervalSeconds, SettingKind.PositiveInt, "60",
+            "crypto-book: seconds between the top-N snapshots written from the rebuilt book.", "60", Max: 86_400),
+        new(CryptoBookDepth, SettingKind.PositiveInt, "20",
+            "crypto-book: levels a side in the written snapshots (N of top-N).", "20", Max: 1000),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =

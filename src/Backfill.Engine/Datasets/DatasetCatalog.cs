@@ -20,7 +20,7 @@ public static class DatasetCatalog
         new("spx", "SPX and SPXW option greeks, 1-minute, one file per trading date", "ThetaData terminal (API v2/v3)", "XNYS", true),
         new("fop", "NY Harbor ULSD (HO/OH) calls picked by target delta, one CSV and Parquet file per trading date", "Databento historical API (GLBX.MDP3)", "CMES", true),
         new("ohlcv", "Daily equity OHLCV for a symbol list, one encrypted CSV per NYSE trading date", "Alpha Vantage query API (TIME_SERIES_DAILY[_ADJUSTED])", "XNYS", true),
-        new("crypto-book", "Crypto L2 order books rebuilt from deltas", "Crypto Lake", "24/7", false),
+        new("crypto-book", "Crypto L2 order book rebuilt from Crypto Lake deltas, validated against its snapshots: one Parquet event stream per UTC day", "Crypto Lake (book_delta_v2, book, trades)", "24/7", true),
     ];
 
     /// <summary>The dataset called <paramref name="name"/>, or a message listing the shipped ones.</summary>

@@ -1,0 +1,70 @@
+namespace Backfill.Sources.CryptoLake.Book;
+
+/// <summary>What to do with one Binance depth-diff message.</summary>
+public enum DiffDecision
+{
+    /// <summary>Apply it: it continues the book.</summary>
+    Apply,
+
+    /// <summary>Drop it: every update in it is already in the book (<c>u</c> ≤ the last applied id).</summary>
+    Stale,
+
+    /// <summary>Updates are missing between the book and this message: the book must be re-seeded from a snapshot.</summary>
+    Gap,
+
+    /// <summary>No snapshot yet: the message cannot be placed.</summary>
+    Unseeded,
+}
+
+/// <summary>
+/// Binance spot's rule for a local book from <c>depthUpdate</c> messages (first id <c>U</c>, final id <c>u</c>) and a
+/// REST snapshot (<c>lastUpdateId</c> L): drop <c>u ≤ L</c>; the first applied message has <c>U ≤ L+1 ≤ u</c>; each
+/// later one has <c>U == previous u + 1</c>. After a gap nothing applies until the next snapshot.
+/// </summary>
+public sealed class BinanceSpotSync
+{
+    private long? _last;
+    private bool _synced;
+
+    public long Gaps { get; private set; }
+
+    public long Stale { get; private set; }
+
+    public long Applied { get; private set; }
+
+    public long? LastUpdateId => _last;
+
+    /// <summary>A REST snapshot was loaded into the book: continue from its <c>lastUpdateId</c>.</summary>
+    public void Seed(long lastUpdateId)
+    {
+        _last = lastUpdateId;
+        _synced = false;
+    }
+
+    public DiffDecision Decide(long firstUpdateId, long finalUpdateId)
+    {
+        if (_last is not { } last)
+        {
+            return DiffDecision.Unseeded;
+        }
+
+        if (finalUpdateId <= last)
+        {
+            Stale++;
+            return DiffDecision.Stale;
+        }
+
+        var continues = _synced ? firstUpdateId == last + 1 : firstUpdateId <= last + 1;
+        if (!continues)
+        {
+            Gaps++;
+            _last = null;
+            return DiffDecision.Gap;
+        }
+
+        _synced = true;
+        _last = finalUpdateId;
+        Applied++;
+        return DiffDecision.Apply;
+    }
+}

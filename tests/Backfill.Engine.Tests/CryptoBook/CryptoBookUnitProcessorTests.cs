@@ -1,0 +1,119 @@
+using Backfill.Core.Errors;
+using Backfill.Engine.CryptoBook;
+using Backfill.Engine.Processing;
+using Backfill.Ledger.Model;
+using Backfill.Ledger.Sqlite;
+using Backfill.Simulators.CryptoLake;
+using Backfill.Sources.CryptoLake.Lake;
+using Backfill.Storage.Verification;
+using ParquetSharp;
+
+namespace Backfill.Engine.Tests.CryptoBook;
+
+public sealed class CryptoBookUnitProcessorTests
+{
+    private static readonly DateOnly Day = new(2024, 8, 8);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static CryptoBookOptions Book(string location) =>
+        new(location, "BINANCE", "BTC-USDT", CryptoLakeMarket.Tick, CryptoLakeMarket.Lot, 60, 20);
+
+    [Fact]
+    public async Task A_day_over_http_is_published_verified_and_measured()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        await using var sim = await CryptoLakeSimulator.StartAsync(new CryptoLakeDayOptions { MessagesPerSecond = 0.2 }, cancellationToken: Ct);
+        await using var ledger = new SqliteLedger(Path.Combine(folder, "backfill.db"));
+        await ledger.MigrateAsync(Ct);
+        using var store = LakeStore.Open(sim.BaseAddress.ToString(), retry: RetryPolicyTable.Default.WithDelayScale(0.001));
+        var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "data", "out"), TempDirectory = Path.Combine(folder, "temp") };
+        var processor = new CryptoBookUnitProcessor(ledger, store, Book(sim.BaseAddress.ToString()), options);
+
+        var outcome = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+
+        Assert.Equal(UnitOutcomeKind.Success, outcome.Kind);
+        var expected = sim.Day(Day);
+        var unit = await ledger.GetUnitAsync("crypto-book", Day, Ct);
+        Assert.Equal(UnitStatus.Success, unit!.Status);
+        Assert.Equal(1.0, unit.QualityScore);
+        var check = await new ParquetFileVerifier().VerifyAsync(outcome.FilePath!, unit.FileSha256, unit.RowCount, cancellationToken: Ct);
+        Assert.Equal(VerificationStatus.Ok, check.Status);
+        Assert.True(Backfill.Engine.Verification.OutputVerifier.IsOwnerOnly(outcome.FilePath!, out _));
+
+        using var file = new ParquetFileReader(outcome.FilePath!);
+        var metadata = file.FileMetaData.KeyValueMetadata;
+        Assert.Equal("0.01", metadata["backfill.tick_size"]);
+        Assert.Equal("0", metadata["backfill.gaps"]);
+        Assert.Equal(unit.ContentSha256, metadata["backfill.content_sha256"]);
+        using var group = file.RowGroup(0);
+        var types = group.Column(2).LogicalReader<string>().ReadAll((int)group.MetaData.NumRows);
+        Assert.Equal(expected.Trades, types.LongCount(t => t == CryptoBookEventType.Trade) + CountRest(file, 2, CryptoBookEventType.Trade));
+
+        var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl"), Ct);
+        Assert.Contains(lines, l => l.Contains("\"name\":\"backfill.cryptobook.events\"", StringComparison.Ordinal) && l.Contains("\"scope\":\"Backfill.CryptoBook\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"bucketCounts\"", StringComparison.Ordinal) && l.Contains("clock_skew", StringComparison.Ordinal));
+
+        var again = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+        Assert.Equal(UnitOutcomeKind.Skipped, again.Kind);
+    }
+
+    [Fact]
+    public async Task Staged_files_are_kept_across_a_stop_and_reused_on_resume_with_the_same_bytes()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        await using var sim = await CryptoLakeSimulator.StartAsync(new CryptoLakeDayOptions { MessagesPerSecond = 0.1 }, cancellationToken: Ct);
+        await using var ledger = new SqliteLedger(Path.Combine(folder, "backfill.db"));
+        await ledger.MigrateAsync(Ct);
+        using var store = LakeStore.Open(sim.BaseAddress.ToString());
+        var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "out"), TempDirectory = Path.Combine(folder, "temp") };
+        var processor = new CryptoBookUnitProcessor(ledger, store, Book(sim.BaseAddress.ToString()), options);
+
+        // A stop after the first staged file: the unit is interrupted, the file and its sub-unit record stay.
+        using var stop = new CancellationTokenSource();
+        var progress = new UnitProgress(Day);
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested && (await ledger.GetCompletedSubUnitsAsync("crypto-book", Day, Ct)).Count == 0)
+            {
+                await Task.Delay(5, Ct);
+            }
+
+            await stop.CancelAsync();
+        }, Ct);
+        var first = await processor.ProcessAsync(Day, progress, stop.Token, Ct);
+        await watcher;
+        var staged = (await ledger.GetCompletedSubUnitsAsync("crypto-book", Day, Ct)).Count;
+        Assert.True(first.Kind is UnitOutcomeKind.Interrupted or UnitOutcomeKind.Success);
+
+        var requestsBefore = sim.Stats.Requests;
+        var second = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+        Assert.Equal(UnitOutcomeKind.Success, second.Kind);
+        if (first.Kind == UnitOutcomeKind.Interrupted)
+        {
+            Assert.True(second.SubUnitsResumed >= 1 && staged >= 1);
+            Assert.Equal(3 + (3 - second.SubUnitsResumed), sim.Stats.Requests - requestsBefore); // 3 listings + the files not staged
+        }
+
+        // A fresh run of the same day gives the same bytes.
+        var other = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        await using var ledger2 = new SqliteLedger(Path.Combine(other, "backfill.db"));
+        await ledger2.MigrateAsync(Ct);
+        var processor2 = new CryptoBookUnitProcessor(ledger2, store, Book(sim.BaseAddress.ToString()),
+            new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(other, "out"), TempDirectory = Path.Combine(other, "temp") });
+        var fresh = await processor2.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+        Assert.Equal(second.FileSha256, fresh.FileSha256);
+    }
+
+    private static long CountRest(ParquetFileReader file, int column, string type)
+    {
+        long count = 0;
+        for (var g = 1; g < file.FileMetaData.NumRowGroups; g++)
+        {
+            using var group = file.RowGroup(g);
+            count += group.Column(column).LogicalReader<string>().ReadAll((int)group.MetaData.NumRows).LongCount(t => t == type);
+        }
+
+        return count;
+    }
+}
