@@ -19,4 +19,7 @@ public enum SettingKind
 
     /// <summary>A comma-separated list of ticker symbols, each checked with the strict ticker rule.</summary>
     SymbolList,
+
+    /// <summary>A comma-separated subset of <see cref="SettingDefinition.Choices"/>; <c>none</c> alone means the empty set.</summary>
+    ChoiceList,
 }
