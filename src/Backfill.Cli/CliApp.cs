@@ -34,6 +34,7 @@ internal static class CliApp
         root.Subcommands.Add(HealthCommand.Build(environment));
         root.Subcommands.Add(KeysCommand.Build(environment));
         root.Subcommands.Add(WorkerCommand.Build(environment));
+        root.Subcommands.Add(ServeCommand.Build(environment));
         return root;
     }
 

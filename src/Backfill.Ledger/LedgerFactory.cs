@@ -15,4 +15,9 @@ public static class LedgerFactory
             ? new PostgresLedger(PostgresUrl.Parse(location), time)
             : new SqliteLedger(location, time);
     }
+
+    /// <summary>The schema version this build's migrations bring <paramref name="ledger"/> to (what "migrations current" means).</summary>
+    public static int LatestSchemaVersion(ILedger ledger) => ledger is PostgresLedger
+        ? PostgresMigrations.All[^1].Version
+        : SqliteMigrations.All[^1].Version;
 }

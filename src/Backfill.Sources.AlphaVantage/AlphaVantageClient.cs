@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Backfill.Core.Errors;
+using Backfill.Core.Telemetry;
 using Polly;
 
 namespace Backfill.Sources.AlphaVantage;
@@ -41,6 +42,8 @@ public sealed record AlphaVantageClientOptions
 /// </summary>
 public sealed class AlphaVantageClient : IDisposable
 {
+    private const string MetricSource = "alphavantage";
+
     private readonly AlphaVantageClientOptions _options;
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _pipeline;
@@ -60,9 +63,10 @@ public sealed class AlphaVantageClient : IDisposable
             BaseAddress = options.BaseAddress,
             Timeout = options.RequestTimeout,
         };
-        _pipeline = RetryPipeline.Create(options.Retry, (_, _, _) =>
+        _pipeline = RetryPipeline.Create(options.Retry, (e, _, _) =>
         {
             Interlocked.Increment(ref _retries);
+            BackfillMetrics.RequestRetried(MetricSource, e.Kind);
             return ValueTask.CompletedTask;
         });
     }
@@ -76,7 +80,21 @@ public sealed class AlphaVantageClient : IDisposable
         TickerSymbol symbol, DailyFunction function, OutputSize size, DataType dataType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(symbol);
-        return await _pipeline.ExecuteAsync(async ct => await GetOnceAsync(symbol, function, size, dataType, ct), cancellationToken);
+        return await _pipeline.ExecuteAsync(async ct => await MeteredGetAsync(symbol, function, size, dataType, ct), cancellationToken);
+    }
+
+    private async Task<DailySeries> MeteredGetAsync(TickerSymbol symbol, DailyFunction function, OutputSize size, DataType dataType, CancellationToken ct)
+    {
+        BackfillMetrics.RequestSent(MetricSource);
+        try
+        {
+            return await GetOnceAsync(symbol, function, size, dataType, ct);
+        }
+        catch (BackfillException e)
+        {
+            BackfillMetrics.RequestFailed(MetricSource, e.Kind);
+            throw;
+        }
     }
 
     /// <summary>The request path and query; the key is added separately so that this string can be shown.</summary>

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Backfill.Core.Datasets;
 using Backfill.Core.Errors;
+using Backfill.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Backfill.Sources.ThetaData;
@@ -46,6 +47,8 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
     private protected ThetaDataClientOptions Options { get; }
 
     private protected ILogger Logger { get; }
+
+    private const string MetricSource = "thetadata";
 
     public Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, CancellationToken cancellationToken) =>
         ListExpirationsAsync(root, null, cancellationToken);
@@ -225,8 +228,15 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             {
                 return await action(cancellationToken).ConfigureAwait(false);
             }
-            catch (BackfillException e) when (Options.Retry.ShouldRetry(e.Kind, attempt) && !cancellationToken.IsCancellationRequested)
+            catch (BackfillException e)
             {
+                BackfillMetrics.RequestFailed(MetricSource, e.Kind);
+                if (!Options.Retry.ShouldRetry(e.Kind, attempt) || cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                BackfillMetrics.RequestRetried(MetricSource, e.Kind);
                 var delay = Options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
                 Stats.AddRetry();
                 observer?.OnRetrying(e, attempt);
@@ -240,6 +250,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
     private protected async Task<HttpResponseMessage> SendAsync(Uri url, string what, CancellationToken cancellationToken)
     {
         Stats.AddRequest();
+        BackfillMetrics.RequestSent(MetricSource);
         var started = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.RequestTimeout);

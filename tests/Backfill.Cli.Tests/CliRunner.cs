@@ -10,6 +10,8 @@ internal sealed class CliRunner : IDisposable
     {
         Folder = Directory.CreateTempSubdirectory("backfill-cli-").FullName;
         Clock = new FixedClock(now ?? new DateTimeOffset(2024, 12, 31, 23, 0, 0, TimeSpan.Zero));
+        Env["BACKFILL_METRICS_DIRECTORY"] = Path.Combine(Folder, "metrics");
+        Env["BACKFILL_LOGGING_DIRECTORY"] = Path.Combine(Folder, "logs");
     }
 
     public string Folder { get; }

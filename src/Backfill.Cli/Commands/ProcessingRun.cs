@@ -6,7 +6,7 @@ using Backfill.Engine.Gaps;
 using Backfill.Engine.Ohlcv;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
-using Microsoft.Extensions.Logging;
+using Backfill.Operations.Metrics;
 
 namespace Backfill.Cli.Commands;
 
@@ -38,17 +38,8 @@ internal static class ProcessingRun
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
         }
 
-        using var loggers = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(context.Verbose ? LogLevel.Debug : LogLevel.Warning)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
-            })
-            .AddFilter("Microsoft", LogLevel.Warning)
-            .AddFilter("System", LogLevel.Warning)
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        using var metrics = MetricsPipeline.Start(MetricsOptions.From(settings), context.Warn);
+        using var loggers = Operations.Create(context, settings);
         var fop = dataset.Name == "fop";
         var ohlcv = dataset.Name == "ohlcv";
         var cryptoBook = dataset.Name == "crypto-book";
@@ -87,8 +78,8 @@ internal static class ProcessingRun
             var runner = new RangeRunner(processor, options.MaxConcurrentDates);
             var display = new ProgressDisplay(context);
             var outcomes = await display.RunAsync(observer => schedule is null
-                ? runner.RunAsync(dates, observer, stop.Token, CancellationToken.None)
-                : schedule(processor, observer, stop.Token));
+                ? runner.RunAsync(dates, new UnitMetricsObserver(dataset.Name, observer), stop.Token, CancellationToken.None)
+                : schedule(processor, new UnitMetricsObserver(dataset.Name, observer), stop.Token));
             Summarise(context, outcomes);
             if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
             {

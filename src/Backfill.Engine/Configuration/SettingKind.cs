@@ -31,4 +31,7 @@ public enum SettingKind
 
     /// <summary>A positive decimal step (a price tick or size lot), at most 1000.</summary>
     GridStep,
+
+    /// <summary>A comma-separated subset of <see cref="SettingDefinition.Choices"/>; <c>none</c> alone means the empty set.</summary>
+    ChoiceList,
 }

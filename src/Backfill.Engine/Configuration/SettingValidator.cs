@@ -57,6 +57,9 @@ public static class SettingValidator
                 return choice ?? throw new InvalidInputException(
                     $"{key}: '{shown}' is not one of {string.Join(", ", definition.Choices!)}.");
 
+            case SettingKind.ChoiceList:
+                return ChoiceList(definition, text);
+
             case SettingKind.WritableDirectory:
                 CheckPath(key, text);
                 var problem = WritableDirectoryProblem(text);
@@ -184,6 +187,37 @@ public static class SettingValidator
                 ? "is not writable by this user. Fix its permissions (chmod u+w) or choose another directory."
                 : $"cannot be created: '{probe}' is not writable by this user. Fix its permissions or choose another directory.";
         }
+    }
+
+    private static string ChoiceList(SettingDefinition definition, string text)
+    {
+        var key = definition.Key;
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Length == 1 && items[0].Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return "none";
+        }
+
+        var chosen = new List<string>();
+        foreach (var item in items)
+        {
+            var choice = definition.Choices!.FirstOrDefault(c => c.Equals(item, StringComparison.OrdinalIgnoreCase));
+            if (choice is null)
+            {
+                var problem = item.Length == 0 ? "has an empty entry"
+                    : item.Equals("none", StringComparison.OrdinalIgnoreCase) ? "combines none with other values"
+                    : $"names '{DateInput.Printable(item)}', which is unknown";
+                throw new InvalidInputException(
+                    $"{key}: '{DateInput.Printable(text)}' {problem}. Use a comma-separated list of {string.Join(", ", definition.Choices!)}, or none. Example: {definition.Example}.");
+            }
+
+            if (!chosen.Contains(choice))
+            {
+                chosen.Add(choice);
+            }
+        }
+
+        return string.Join(',', chosen);
     }
 
     private static void CheckPath(string key, string text)

@@ -36,6 +36,14 @@ public static class Settings
     public const string CryptoBookLotSize = "cryptobook.lotSize";
     public const string CryptoBookSnapshotIntervalSeconds = "cryptobook.snapshotIntervalSeconds";
     public const string CryptoBookDepth = "cryptobook.depth";
+    public const string MetricsExporters = "metrics.exporters";
+    public const string MetricsDirectory = "metrics.directory";
+    public const string MetricsOtlpEndpoint = "metrics.otlpEndpoint";
+    public const string MetricsIntervalSeconds = "metrics.intervalSeconds";
+    public const string LoggingDirectory = "logging.directory";
+    public const string LoggingMaxFileBytes = "logging.maxFileBytes";
+    public const string LoggingKeepFiles = "logging.keepFiles";
+    public const string LoggingFormat = "logging.format";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -107,6 +115,23 @@ public static class Settings
             "crypto-book: seconds between the top-N snapshots written from the rebuilt book.", "60", Max: 86_400),
         new(CryptoBookDepth, SettingKind.PositiveInt, "20",
             "crypto-book: levels a side in the written snapshots (N of top-N).", "20", Max: 1000),
+        new(MetricsExporters, SettingKind.ChoiceList, "jsonl",
+            "Where metrics go, comma-separated: jsonl (files in metrics.directory), otlp (metrics.otlpEndpoint), prometheus (/metrics of backfill serve), or none.",
+            "jsonl,otlp", Choices: ["jsonl", "otlp", "prometheus"]),
+        new(MetricsDirectory, SettingKind.WritableDirectory, "./data/metrics",
+            "Folder of the JSON-lines metric files (one file per UTC day).", "/data/backfill/metrics"),
+        new(MetricsOtlpEndpoint, SettingKind.HttpUrl, "http://127.0.0.1:4318",
+            "OpenTelemetry collector receiving OTLP over HTTP/protobuf (the path /v1/metrics is added when none is given).", "http://collector.internal:4318"),
+        new(MetricsIntervalSeconds, SettingKind.PositiveInt, "60",
+            "Seconds between two metric exports (every run also exports at its end).", "15", Max: 3600),
+        new(LoggingDirectory, SettingKind.WritableDirectory, "./data/logs",
+            "Folder of the log files backfill-YYYYMMDD.log.", "/var/log/backfill"),
+        new(LoggingMaxFileBytes, SettingKind.PositiveInt, "10485760",
+            "A log file is rotated (backfill-YYYYMMDD.1.log, .2, ...) when it reaches this size.", "10485760", Min: 4096, Max: 1_073_741_824),
+        new(LoggingKeepFiles, SettingKind.PositiveInt, "10",
+            "Log files kept; older ones are deleted.", "10", Max: 1000),
+        new(LoggingFormat, SettingKind.Choice, "json",
+            "Lines of the log file: json (one object a line) or text.", "text", Choices: ["json", "text"]),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =

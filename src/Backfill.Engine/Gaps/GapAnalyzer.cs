@@ -1,5 +1,6 @@
 using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
+using Backfill.Core.Telemetry;
 using Backfill.Ledger.Model;
 
 namespace Backfill.Engine.Gaps;
@@ -88,6 +89,7 @@ public static class GapAnalyzer
             var byScore = b.Priority.CompareTo(a.Priority);
             return byScore != 0 ? byScore : b.Date.CompareTo(a.Date);
         });
+        BackfillMetrics.GapsCounted(dataset, gaps.Count);
         return new GapReport(dataset, calendar.Name, from, to, sessions.Count, succeeded, inProgress, gaps);
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Backfill.Core.Errors;
+using Backfill.Core.Telemetry;
 using Backfill.Sources.Databento.Dbn;
 using Polly;
 
@@ -43,6 +44,8 @@ public sealed class DatabentoHistoricalClient : IDisposable
     private readonly bool _ownsHttp;
     private readonly DatabentoClientOptions _options;
     private readonly ResiliencePipeline _retry;
+    private const string MetricSource = "databento";
+
     private readonly TimeProvider _time;
 
     /// <param name="onRetry">Told about every retried failure (error, 0-based attempt, delay).</param>
@@ -63,6 +66,7 @@ public sealed class DatabentoHistoricalClient : IDisposable
         _retry = RetryPipeline.Create(options.Retry, async (e, attempt, delay) =>
         {
             Stats.AddRetry();
+            BackfillMetrics.RequestRetried(MetricSource, e.Kind);
             Retrying?.Invoke(e, attempt, delay);
             if (onRetry is not null)
             {
@@ -153,13 +157,29 @@ public sealed class DatabentoHistoricalClient : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         Stats.AddRequest();
+        BackfillMetrics.RequestSent(MetricSource);
+        try
+        {
+            return await SendOnceAsync(path, form, what, cancellationToken, timeout.Token, read);
+        }
+        catch (BackfillException e)
+        {
+            BackfillMetrics.RequestFailed(MetricSource, e.Kind);
+            throw;
+        }
+    }
+
+    private async Task<T> SendOnceAsync<T>(
+        string path, IReadOnlyList<KeyValuePair<string, string>> form, string what, CancellationToken cancellationToken, CancellationToken timeoutToken,
+        Func<HttpResponseMessage, Task<T>> read)
+    {
         try
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeoutToken);
             if (!response.IsSuccessStatusCode)
             {
-                var body = await response.Content.ReadAsStringAsync(timeout.Token);
+                var body = await response.Content.ReadAsStringAsync(timeoutToken);
                 throw DatabentoErrors.FromResponse(response.StatusCode, body, response.Headers.RetryAfter, _time.GetUtcNow(), what);
             }
 

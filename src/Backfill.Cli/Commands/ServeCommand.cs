@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Backfill.Core.Errors;
+using Backfill.Operations.Metrics;
+using Backfill.Operations.Server;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>serve</c>: the status server (health, readiness, Prometheus metrics, JSON API and status page) over the ledger.</summary>
+internal static class ServeCommand
+{
+    public const int DefaultPort = 8470;
+
+    public static Command Build(CliEnvironment environment)
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 = a free one).", DefaultValueFactory = _ => DefaultPort };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on (loopback unless --allow-remote).", DefaultValueFactory = _ => "127.0.0.1" };
+        var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a --bind address other machines can reach." };
+        var command = new Command("serve", "Serve /health, /ready, /metrics, the JSON API and the status page until Ctrl-C or SIGTERM.")
+        {
+            port, bind, allowRemote,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var context = new CommandContext(parse, environment);
+            var portNumber = parse.GetValue(port);
+            if (portNumber is < 0 or > 65535)
+            {
+                throw new InvalidInputException($"--port: {portNumber} is not a port. Use 1-65535, or 0 for a free one.");
+            }
+
+            var address = ServerOptions.ParseBind(parse.GetValue(bind)!, parse.GetValue(allowRemote));
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            using var loggers = Operations.Create(context, settings);
+            var options = new ServerOptions(address, portNumber, parse.GetValue(allowRemote), settings.RetryLimit, settings.StartDate,
+                MetricsOptions.From(settings) with { Prometheus = false });
+            var app = StatusServer.Create(options, ledger, loggers, environment.Time);
+            await using (app)
+            {
+                Uri url;
+                try
+                {
+                    url = await StatusServer.StartAsync(app, ct);
+                }
+                catch (IOException e)
+                {
+                    throw new EnvironmentProblemException($"Cannot listen on {address}:{portNumber}: {e.Message}. Choose another --port (0 picks a free one).", e);
+                }
+
+                await context.Error.WriteLineAsync($"Serving {ledger.Description} on {url} (status page {url}, metrics {url}metrics). Ctrl-C stops.");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
