@@ -87,7 +87,32 @@ internal static class KeysCommand
             context.Render(table);
             return ExitCodes.Ok;
         });
+        var file = new Argument<string>("file") { Description = "An encrypted ohlcv file (*.csv.enc)." };
+        var decrypt = new Command("decrypt", "Decrypt one ohlcv file to stdout (its CSV); nothing is written to disk.") { file };
+        decrypt.SetAction(async (parse, ct) =>
+        {
+            var (_, settings) = await LoadAsync(parse, environment, ct);
+            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new InvalidInputException($"'{path}' does not exist. Encrypted files are under {{processing.outputDirectory}}/ohlcv/YYYY/MM/DD/.");
+            }
+
+            var plain = EncryptedFile.Decrypt(await File.ReadAllBytesAsync(path, ct), store.Find);
+            try
+            {
+                await environment.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(plain));
+            }
+            finally
+            {
+                Array.Clear(plain);
+            }
+
+            return ExitCodes.Ok;
+        });
         keys.Subcommands.Add(init);
+        keys.Subcommands.Add(decrypt);
         keys.Subcommands.Add(check);
         keys.Subcommands.Add(rotate);
         return keys;
