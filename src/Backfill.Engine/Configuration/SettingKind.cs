@@ -19,4 +19,7 @@ public enum SettingKind
 
     /// <summary>A comma-separated list of ticker symbols, each checked with the strict ticker rule.</summary>
     SymbolList,
+
+    /// <summary>A credential: stored encrypted with the ohlcv key store (<see cref="SecretSetting"/>), always shown masked.</summary>
+    Secret,
 }

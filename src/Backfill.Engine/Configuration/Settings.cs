@@ -29,6 +29,7 @@ public static class Settings
     public const string AlphaVantageAdjusted = "alphavantage.adjusted";
     public const string AlphaVantageMinIntervalMs = "alphavantage.minIntervalMs";
     public const string AlphaVantageDailyBudget = "alphavantage.dailyBudget";
+    public const string AlphaVantageApiKey = "alphavantage.apiKey";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -79,13 +80,16 @@ public static class Settings
         new(OhlcvSymbols, SettingKind.SymbolList, null,
             "ohlcv: the ticker symbols, comma-separated (1-8 letters or digits, optional .X or -X class suffix; at most 500).", "AAPL,MSFT,BRK.B", Optional: true),
         new(AlphaVantageBaseUrl, SettingKind.HttpUrl, "https://www.alphavantage.co",
-            "Alpha Vantage API (the key comes from ALPHA_VANTAGE_API_KEY, never from settings).", "https://www.alphavantage.co"),
+            "Alpha Vantage API (the key comes from ALPHA_VANTAGE_API_KEY or alphavantage.apiKey).", "https://www.alphavantage.co"),
         new(AlphaVantageAdjusted, SettingKind.Choice, "false",
             "ohlcv: true = TIME_SERIES_DAILY_ADJUSTED (adds adjusted_close, dividend, split; premium), false = TIME_SERIES_DAILY.", "true", Choices: ["false", "true"]),
         new(AlphaVantageMinIntervalMs, SettingKind.NonNegativeInt, "1000",
             "ohlcv: least milliseconds between two Alpha Vantage requests (free tier: about one a second).", "1000", Min: 0, Max: 600_000),
         new(AlphaVantageDailyBudget, SettingKind.PositiveInt, "25",
             "ohlcv: Alpha Vantage requests one run may send (free tier: 25 a day).", "25", Max: 1_000_000),
+        new(AlphaVantageApiKey, SettingKind.Secret, null,
+            "ohlcv: Alpha Vantage API key, stored encrypted with the ohlcv key store and shown masked; ALPHA_VANTAGE_API_KEY wins over it. Set it with: config set alphavantage.apiKey - (reads stdin).",
+            "-", Optional: true),
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey =
