@@ -114,4 +114,33 @@ public sealed class OhlcvApiKeyConfigTests : IAsyncLifetime
         Assert.Equal(2, bad.ExitCode);
         Assert.DoesNotContain("SECRETPART", bad.Out + bad.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_daily_budget_carries_across_runs_in_the_ledger_and_resets_the_next_new_york_day()
+    {
+        Assert.Equal(0, (await _cli.RunAsync("keys", "init")).ExitCode);
+        _cli.Env["ALPHA_VANTAGE_API_KEY"] = "av-budget-key";
+        string[] budget = ["--set", "alphavantage.dailyBudget=1"];
+        var first = await Ohlcv(["process", "2025-06-24", .. budget]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(1, _simulator.Stats.Requests);
+
+        // A second run the same New York day finds the budget spent in the ledger: it asks nothing and leaves the date resumable.
+        var second = await Ohlcv(["process", "2025-06-25", .. budget]);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("2025-06-30 (New York day", second.Out + second.Error, StringComparison.Ordinal);
+        Assert.Equal(1, _simulator.Stats.Requests);
+        var status = await Ohlcv(["status", "--format", "json", .. budget]);
+        var metrics = status.Json().EnumerateArray().ToDictionary(r => r.GetProperty("metric").GetString()!, r => r.GetProperty("value"));
+        Assert.Equal(1, metrics["requests_today"].GetInt32());
+        Assert.Equal("2025-06-30", metrics["budget_day"].GetString());
+
+        // 03:30 UTC on July 1st is still June 30th in New York (EDT, UTC-4); 05:00 UTC is a new day there.
+        _cli.Clock.Now = new DateTimeOffset(2025, 7, 1, 3, 30, 0, TimeSpan.Zero);
+        Assert.Equal(1, (await Ohlcv(["process", "2025-06-25", .. budget])).ExitCode);
+        _cli.Clock.Now = new DateTimeOffset(2025, 7, 1, 5, 0, 0, TimeSpan.Zero);
+        var nextDay = await Ohlcv(["process", "2025-06-25", .. budget]);
+        Assert.True(nextDay.ExitCode == 0, nextDay.ToString());
+        Assert.Equal(2, _simulator.Stats.Requests);
+    }
 }

@@ -54,7 +54,8 @@ internal static class ProcessingRun
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
         var ohlcvKeys = ohlcv ? Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment)) : null;
         using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(
-            name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name), settings, ohlcvKeys), retry) : null;
+            name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name), settings, ohlcvKeys), retry,
+            budget: new LedgerRequestBudget(ledger, OhlcvSourceFactory.DailyBudget(settings), context.Environment.Time)) : null;
         var source = fop || ohlcv ? null : SpxSourceFactory.Create(settings, retry, loggers);
         try
         {

@@ -86,7 +86,7 @@ public static class Settings
         new(AlphaVantageMinIntervalMs, SettingKind.NonNegativeInt, "1000",
             "ohlcv: least milliseconds between two Alpha Vantage requests (free tier: about one a second).", "1000", Min: 0, Max: 600_000),
         new(AlphaVantageDailyBudget, SettingKind.PositiveInt, "25",
-            "ohlcv: Alpha Vantage requests one run may send (free tier: 25 a day).", "25", Max: 1_000_000),
+            "ohlcv: Alpha Vantage requests per New York day, counted across runs in the ledger (free tier: 25 a day).", "25", Max: 1_000_000),
         new(AlphaVantageApiKey, SettingKind.Secret, null,
             "ohlcv: Alpha Vantage API key, stored encrypted with the ohlcv key store and shown masked; ALPHA_VANTAGE_API_KEY wins over it. Set it with: config set alphavantage.apiKey - (reads stdin).",
             "-", Optional: true),

@@ -40,10 +40,17 @@ public static class OhlcvSourceFactory
             : TickerSymbol.ParseList(value);
     }
 
+    public static int DailyBudget(EffectiveSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture);
+    }
+
     public static bool Adjusted(EffectiveSettings settings) =>
         string.Equals(settings.Get(Settings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
 
-    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null)
+    /// <param name="budget">The day's budget across runs (<see cref="LedgerRequestBudget"/>); null counts per client only.</param>
+    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null, IRequestBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseUrl = settings.Get(Settings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
@@ -54,6 +61,7 @@ public static class OhlcvSourceFactory
             MinInterval = TimeSpan.FromMilliseconds(int.Parse(settings.Get(Settings.AlphaVantageMinIntervalMs).Value!, CultureInfo.InvariantCulture)),
             RequestBudget = int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
             Retry = retry,
+            SharedBudget = budget,
         }, handler);
     }
 }
