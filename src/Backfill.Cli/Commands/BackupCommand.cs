@@ -73,7 +73,7 @@ internal static class BackupCommand
     }
 
     internal static KeyStore LoadKeys(EffectiveSettings settings, CliEnvironment environment) =>
-        KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(environment));
+        KeysCommand.LoadStore(settings, environment);
 
     internal static void RequireOhlcv(CommandContext context)
     {

@@ -45,7 +45,7 @@ internal static class CleanupCommand
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var keys = context.Dataset.Name == "ohlcv" && request.FailedOutputs
-                ? Backfill.Encryption.KeyStore.Load(settings.Get(Backfill.Engine.Configuration.Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(environment))
+                ? KeysCommand.LoadStore(settings, environment)
                 : null;
             var report = await new OutputCleaner(ledger, environment.Time, keys is null ? null : keys.Find)
                 .CleanAsync(context.Dataset.Name, settings.OutputDirectory, settings.TempDirectory, request, ct);

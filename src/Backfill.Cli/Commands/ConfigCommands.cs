@@ -47,9 +47,7 @@ internal static class ConfigCommands
             await using var ledger = await context.OpenLedgerAsync(ct);
             if (secret && !SecretSetting.IsProtected(normalised))
             {
-                var all = await context.Resolver.ResolveAllAsync(ledger, ct);
-                var keyFile = all.Single(r => r.Key == Settings.OhlcvKeyFile).Value!;
-                normalised = SecretSetting.Protect(normalised, Backfill.Encryption.KeyStore.Load(keyFile, KeysCommand.EnvironmentKey(environment)));
+                normalised = SecretSetting.Protect(normalised, KeysCommand.LoadStore(await context.LoadSettingsAsync(ledger, ct), environment));
             }
 
             var previous = await ledger.GetConfigAsync(SettingsResolver.GlobalScope, definition.Key, ct);

@@ -25,6 +25,37 @@ internal static class KeysCommand
         environment.Variables.TryGetValue("BACKFILL_OHLCV_ENCRYPTIONKEY", out var v) && !string.IsNullOrWhiteSpace(v) ? v
             : Environment.GetEnvironmentVariable(KeyStore.EnvironmentVariable);
 
+    /// <summary>The ohlcv key store as configured: <c>ohlcv.keyStore</c> (file, keyring or auto), <c>ohlcv.keyFile</c>, <c>OHLCV_ENCRYPTION_KEY</c>.</summary>
+    public static KeyStore LoadStore(EffectiveSettings settings, CliEnvironment environment) =>
+        KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment), Keyring(settings, environment));
+
+    /// <summary>The OS keyring chosen by <c>ohlcv.keyStore</c>, or null for the key file (with a warning when <c>auto</c> falls back).</summary>
+    public static IKeyring? Keyring(EffectiveSettings settings, CliEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(environment);
+        var mode = settings.Get(Settings.OhlcvKeyStore).Value;
+        if (mode == "file")
+        {
+            return null;
+        }
+
+        var (keyring, reason) = OsKeyring.Detect(name => environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
+        if (keyring is not null)
+        {
+            return keyring;
+        }
+
+        if (mode == "keyring")
+        {
+            throw new InvalidInputException(
+                $"ohlcv.keyStore is 'keyring' but no OS keyring is usable here: {reason}. Set ohlcv.keyStore to 'file' (the key file ohlcv.keyFile, 0600) or 'auto'.");
+        }
+
+        environment.Error.WriteLine($"warning: ohlcv.keyStore=auto: no OS keyring ({reason}); using the key file {settings.Get(Settings.OhlcvKeyFile).Value}.");
+        return null;
+    }
+
     public static Command Build(CliEnvironment environment)
     {
         var keys = new Command("keys", "Encryption keys of the ohlcv dataset: create, check, rotate.");
@@ -32,15 +63,17 @@ internal static class KeysCommand
         init.SetAction(async (parse, ct) =>
         {
             var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow());
-            context.Say($"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it.");
+            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow(), Keyring(settings, environment));
+            context.Say(store.Keyring is null
+                ? $"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it."
+                : $"Stored a new active key {store.ActiveKey.Id} in {store.Path}. Back up the keyring (or export the key): files cannot be read without it.");
             return ExitCodes.Ok;
         });
         var check = new Command("check", "Check the key file's permissions and that every ohlcv file decrypts with a known key.");
         check.SetAction(async (parse, ct) =>
         {
             var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var store = LoadStore(settings, environment);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var problems = new List<string>();
             foreach (var file in EncryptedFiles(settings.OutputDirectory))
@@ -75,7 +108,7 @@ internal static class KeysCommand
             var (context, settings) = await LoadAsync(parse, environment, ct);
             var output = settings.OutputDirectory;
             var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, "ohlcv"));
-            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var store = LoadStore(settings, environment);
             var report = KeyRotation.Rotate(store, () => EncryptedFiles(output), environment.Time.GetUtcNow());
             var table = new ResultTable("Key rotation", "new_key", "rotated", "already_current", "verified", "retired", "resumed");
             table.Add(report.NewKeyId, report.Rotated, report.AlreadyCurrent, report.Verified, string.Join(" ", report.Retired), report.Resumed);
@@ -92,7 +125,7 @@ internal static class KeysCommand
         decrypt.SetAction(async (parse, ct) =>
         {
             var (_, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var store = LoadStore(settings, environment);
             var path = parse.GetValue(file)!;
             if (!File.Exists(path))
             {

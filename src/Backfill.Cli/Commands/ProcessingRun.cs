@@ -52,7 +52,7 @@ internal static class ProcessingRun
         var fop = dataset.Name == "fop";
         var ohlcv = dataset.Name == "ohlcv";
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
-        var ohlcvKeys = ohlcv ? Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment)) : null;
+        var ohlcvKeys = ohlcv ? KeysCommand.LoadStore(settings, context.Environment) : null;
         using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(
             name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name), settings, ohlcvKeys), retry,
             budget: new LedgerRequestBudget(ledger, OhlcvSourceFactory.DailyBudget(settings), context.Environment.Time)) : null;

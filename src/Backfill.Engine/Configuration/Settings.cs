@@ -24,6 +24,7 @@ public static class Settings
     public const string FopRiskFreeRate = "fop.riskFreeRate";
     public const string FopStrategyFile = "fop.strategyFile";
     public const string OhlcvKeyFile = "ohlcv.keyFile";
+    public const string OhlcvKeyStore = "ohlcv.keyStore";
     public const string OhlcvSymbols = "ohlcv.symbols";
     public const string AlphaVantageBaseUrl = "alphavantage.baseUrl";
     public const string AlphaVantageAdjusted = "alphavantage.adjusted";
@@ -77,6 +78,9 @@ public static class Settings
             "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
         new(OhlcvKeyFile, SettingKind.FilePath, "./data/keys/ohlcv-keys.json",
             "ohlcv: the key file (0600, refused when group or others can read it); OHLCV_ENCRYPTION_KEY overrides its active key.", "./data/keys/ohlcv-keys.json"),
+        new(OhlcvKeyStore, SettingKind.Choice, "file",
+            "ohlcv: where the keys live: file (ohlcv.keyFile), keyring (the OS keyring: Secret Service via secret-tool, or the macOS keychain; refused when none is usable), auto (keyring when usable, else the file).",
+            "auto", Choices: ["file", "keyring", "auto"]),
         new(OhlcvSymbols, SettingKind.SymbolList, null,
             "ohlcv: the ticker symbols, comma-separated (1-8 letters or digits, optional .X or -X class suffix; at most 500).", "AAPL,MSFT,BRK.B", Optional: true),
         new(AlphaVantageBaseUrl, SettingKind.HttpUrl, "https://www.alphavantage.co",
