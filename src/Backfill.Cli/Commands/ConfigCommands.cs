@@ -43,6 +43,11 @@ internal static class ConfigCommands
                     ?? throw new InvalidInputException($"{definition.Key}: nothing on stdin. Example: printf '%s' \"$KEY\" | backfill config set {definition.Key} -");
             }
 
+            else if (secret)
+            {
+                context.Warn($"{definition.Key} was given on the command line, where shell history and the process list can show it. Prefer: backfill config set {definition.Key} -   (reads stdin)");
+            }
+
             var normalised = SettingValidator.Validate(definition, text);
             await using var ledger = await context.OpenLedgerAsync(ct);
             if (secret && !SecretSetting.IsProtected(normalised))

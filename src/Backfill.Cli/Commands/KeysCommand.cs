@@ -94,7 +94,7 @@ internal static class KeysCommand
             var table = new ResultTable("Encryption keys", "id", "status", "source", "created", "files");
             foreach (var k in store.EnvironmentKey is { } env ? [env, .. store.FileKeys] : store.FileKeys)
             {
-                table.Add(k.Id, k.Status.ToString().ToLowerInvariant(), k.FromEnvironment ? "environment" : "key file", k.FromEnvironment ? null : k.Created, counts.GetValueOrDefault(k.Id));
+                table.Add(k.Id, k.Status.ToString().ToLowerInvariant(), k.FromEnvironment ? "environment" : store.Keyring is null ? "key file" : "keyring", k.FromEnvironment ? null : k.Created, counts.GetValueOrDefault(k.Id));
             }
 
             table.Notes.Add($"Active key for new files: {store.ActiveKey.Id}." + (store.RotationInProgress ? " A rotation is unfinished: run 'backfill keys rotate' to resume it." : string.Empty));
