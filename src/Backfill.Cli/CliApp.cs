@@ -33,6 +33,8 @@ internal static class CliApp
         root.Subcommands.Add(CleanupCommand.Build(environment));
         root.Subcommands.Add(HealthCommand.Build(environment));
         root.Subcommands.Add(KeysCommand.Build(environment));
+        root.Subcommands.Add(BackupCommand.Build(environment));
+        root.Subcommands.Add(RecoverCommand.Build(environment));
         root.Subcommands.Add(WorkerCommand.Build(environment));
         root.Subcommands.Add(ServeCommand.Build(environment));
         return root;

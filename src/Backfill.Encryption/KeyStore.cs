@@ -16,14 +16,19 @@ public sealed class KeyStore
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private KeyStore(string path, IReadOnlyList<EncryptionKey> fileKeys, EncryptionKey? environmentKey)
+    private KeyStore(string path, IReadOnlyList<EncryptionKey> fileKeys, EncryptionKey? environmentKey, IKeyring? keyring = null)
     {
         Path = path;
         FileKeys = fileKeys;
         EnvironmentKey = environmentKey;
+        Keyring = keyring;
     }
 
+    /// <summary>The key file, or, when the keys live in the OS keyring, the keyring's description.</summary>
     public string Path { get; }
+
+    /// <summary>The OS keyring holding the keys instead of a key file (<c>ohlcv.keyStore=keyring</c>), or null.</summary>
+    public IKeyring? Keyring { get; }
 
     public IReadOnlyList<EncryptionKey> FileKeys { get; }
 
@@ -40,10 +45,19 @@ public sealed class KeyStore
         EnvironmentKey is { } e && e.Id == id ? e : FileKeys.FirstOrDefault(k => k.Id == id);
 
     /// <summary>Loads the key file (when present) and the environment key (when set); at least one must exist.</summary>
-    public static KeyStore Load(string path, string? environmentValue)
+    /// <param name="keyring">When given, the keys are read from this keyring item instead of the key file.</param>
+    public static KeyStore Load(string path, string? environmentValue, IKeyring? keyring = null)
     {
-        var full = System.IO.Path.GetFullPath(path);
         var env = string.IsNullOrWhiteSpace(environmentValue) ? null : EncryptionKey.FromBase64(environmentValue, fromEnvironment: true);
+        if (keyring is not null)
+        {
+            var json = keyring.Read();
+            return json is not null ? new KeyStore(keyring.Description, Parse(json, keyring.Description), env, keyring)
+                : env is not null ? new KeyStore(keyring.Description, [], env, keyring)
+                : throw new InvalidInputException($"No encryption key: {keyring.Description} holds no Backfill keys and {EnvironmentVariable} is not set. Run 'backfill keys init' first.");
+        }
+
+        var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
         {
             return env is not null
@@ -55,9 +69,21 @@ public sealed class KeyStore
         return new KeyStore(full, Parse(File.ReadAllText(full), full), env);
     }
 
-    /// <summary>Creates a key file with one new active key; refuses to overwrite one.</summary>
-    public static KeyStore Init(string path, DateTimeOffset now)
+    /// <summary>Creates a key file (or keyring item) with one new active key; refuses to overwrite one.</summary>
+    public static KeyStore Init(string path, DateTimeOffset now, IKeyring? keyring = null)
     {
+        if (keyring is not null)
+        {
+            if (keyring.Read() is not null)
+            {
+                throw new InvalidInputException($"{keyring.Description} already holds Backfill keys; 'backfill keys check' reads them, 'backfill keys rotate' replaces the active key. They are never overwritten.");
+            }
+
+            var kept = new KeyStore(keyring.Description, [EncryptionKey.Generate(now)], null, keyring);
+            kept.Save();
+            return kept;
+        }
+
         var full = System.IO.Path.GetFullPath(path);
         if (File.Exists(full))
         {
@@ -69,11 +95,17 @@ public sealed class KeyStore
         return store;
     }
 
-    public KeyStore With(IReadOnlyList<EncryptionKey> fileKeys) => new(Path, fileKeys, EnvironmentKey);
+    public KeyStore With(IReadOnlyList<EncryptionKey> fileKeys) => new(Path, fileKeys, EnvironmentKey, Keyring);
 
-    /// <summary>Writes the key file atomically, 0600 in a 0700 directory.</summary>
+    /// <summary>Writes the key file atomically, 0600 in a 0700 directory (or replaces the keyring item).</summary>
     public void Save()
     {
+        if (Keyring is not null)
+        {
+            Keyring.Write(ToJson());
+            return;
+        }
+
         var directory = System.IO.Path.GetDirectoryName(Path)!;
         if (OperatingSystem.IsWindows())
         {
@@ -84,17 +116,7 @@ public sealed class KeyStore
             Directory.CreateDirectory(directory, PrivateDirectory);
         }
 
-        var json = new JsonObject
-        {
-            ["format"] = 1,
-            ["keys"] = new JsonArray([.. FileKeys.Select(k => (JsonNode)new JsonObject
-            {
-                ["id"] = k.Id,
-                ["status"] = k.Status.ToString().ToLowerInvariant(),
-                ["created"] = k.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["material"] = Convert.ToBase64String(k.Material),
-            })]),
-        };
+        var json = ToJson();
         var temp = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
@@ -106,7 +128,7 @@ public sealed class KeyStore
 
             using (var stream = new FileStream(temp, options))
             {
-                stream.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(json));
                 stream.Flush(flushToDisk: true);
             }
 
@@ -117,6 +139,18 @@ public sealed class KeyStore
             File.Delete(temp);
         }
     }
+
+    private string ToJson() => new JsonObject
+    {
+        ["format"] = 1,
+        ["keys"] = new JsonArray([.. FileKeys.Select(k => (JsonNode)new JsonObject
+        {
+            ["id"] = k.Id,
+            ["status"] = k.Status.ToString().ToLowerInvariant(),
+            ["created"] = k.Created.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["material"] = Convert.ToBase64String(k.Material),
+        })]),
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>Refuses a key file that group or others can access, or that is not a regular file.</summary>
     public static void CheckPermissions(string path)

@@ -75,6 +75,15 @@ public interface ILedger : IAsyncDisposable
 
     Task<IReadOnlyList<ConfigChange>> GetConfigHistoryAsync(string dataset, string? key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Counts one request of a vendor <paramref name="source"/> on <paramref name="day"/> (the vendor's own day) if fewer than
+    /// <paramref name="limit"/> are counted; false when that day's budget is spent. Atomic across processes.
+    /// </summary>
+    Task<bool> TryTakeRequestAsync(string source, DateOnly day, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Requests counted for <paramref name="source"/> on <paramref name="day"/>.</summary>
+    Task<int> GetRequestCountAsync(string source, DateOnly day, CancellationToken cancellationToken);
+
     /// <summary>Checks the database's own integrity (SQLite <c>PRAGMA integrity_check</c>).</summary>
     Task<string> CheckIntegrityAsync(CancellationToken cancellationToken);
 }

@@ -30,6 +30,9 @@ public sealed record AlphaVantageClientOptions
 
     public RetryPolicyTable Retry { get; init; } = RetryPolicyTable.Default;
 
+    /// <summary>A budget shared beyond this client (the day's count kept in the ledger, across runs), taken before each request.</summary>
+    public IRequestBudget? SharedBudget { get; init; }
+
     /// <summary>Largest body accepted (a full adjusted series is a few MB).</summary>
     public long MaxBodyBytes { get; init; } = 32L << 20;
 }
@@ -181,6 +184,11 @@ public sealed class AlphaVantageClient : IDisposable
             {
                 throw new QuotaExhaustedException(
                     $"The request budget of this run ({_options.RequestBudget}, alphavantage.dailyBudget) is spent; run again later or raise it on a premium plan.");
+            }
+
+            if (_options.SharedBudget is { } shared)
+            {
+                await shared.TakeAsync(ct);
             }
 
             var wait = _lastRequest + _options.MinInterval - _time.GetUtcNow();

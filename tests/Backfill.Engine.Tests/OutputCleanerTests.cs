@@ -104,4 +104,40 @@ public sealed class OutputCleanerTests
         Assert.False(error.WillRetry);
         Assert.True(Directory.Exists(f.StagingFor(Done)));
     }
+
+    [Fact]
+    public async Task Retention_prunes_old_parquet_outputs_marks_them_pruned_and_leaves_newer_and_unknown_files()
+    {
+        await using var f = await OutputFixture.CreateAsync(Ct);
+        var old = new DateOnly(2024, 11, 29);
+        var recent = new DateOnly(2024, 12, 2);
+        var oldFile = (await f.PublishDayAsync(old, Ct)).Path;
+        var recentFile = (await f.PublishDayAsync(recent, Ct)).Path;
+        var stray = (await f.PublishDayAsync(new DateOnly(2024, 11, 27), Ct, record: false)).Path;
+        var today = new DateOnly(2024, 12, 5);
+
+        var cleaner = new OutputCleaner(f.Ledger);
+        var report = await cleaner.CleanAsync(OutputFixture.Dataset, f.OutputRoot, f.TempRoot,
+            new CleanupRequest(false, false, DryRun: false, OlderThanDays: 4, Today: today), Ct);
+
+        var item = Assert.Single(report.Items);
+        Assert.Equal(CleanupItemKind.PrunedOutput, item.Kind);
+        Assert.Equal(old, item.Date);
+        Assert.False(File.Exists(oldFile));
+        Assert.True(File.Exists(recentFile));
+        Assert.True(File.Exists(stray));
+        Assert.Contains(report.Notes, n => n.Contains("left alone", StringComparison.Ordinal));
+
+        var unit = await f.Ledger.GetUnitAsync(OutputFixture.Dataset, old, Ct);
+        Assert.True(Retention.IsPruned(unit!));
+        Assert.NotNull(unit!.FileSha256);
+        var gaps = Gaps.GapAnalyzer.Analyze(OutputFixture.Dataset, Core.Calendars.NyseCalendar.Instance, old, recent,
+            await f.Ledger.ListUnitsAsync(OutputFixture.Dataset, null, null, null, Ct), 5, DateTimeOffset.UtcNow);
+        Assert.Equal(Gaps.GapCategory.Pruned, gaps.Gaps.Single(g => g.Date == old).Category);
+        Assert.Equal(gaps.Gaps.Single(g => g.Date == old), gaps.Gaps[^1]);
+
+        var again = await cleaner.CleanAsync(OutputFixture.Dataset, f.OutputRoot, f.TempRoot,
+            new CleanupRequest(false, false, DryRun: false, OlderThanDays: 4, Today: today), Ct);
+        Assert.Empty(again.Items);
+    }
 }

@@ -22,8 +22,41 @@ public abstract class LedgerContractTests
         await t.Ledger.MigrateAsync(Ct);
         await using var second = t.OpenSecond();
         await second.MigrateAsync(Ct);
-        Assert.Equal(1, await t.Ledger.GetSchemaVersionAsync(Ct));
+        Assert.Equal(2, await t.Ledger.GetSchemaVersionAsync(Ct));
         Assert.Equal("ok", await t.Ledger.CheckIntegrityAsync(Ct));
+    }
+
+    [Fact]
+    public async Task The_request_budget_counts_per_source_and_day_and_refuses_past_the_limit_across_connections()
+    {
+        await using var t = await CreateAsync();
+        await using var other = t.OpenSecond();
+        var day = new DateOnly(2025, 6, 30);
+        Assert.True(await t.Ledger.TryTakeRequestAsync("alphavantage", day, 3, Ct));
+        Assert.True(await other.TryTakeRequestAsync("alphavantage", day, 3, Ct));
+        Assert.True(await t.Ledger.TryTakeRequestAsync("alphavantage", day, 3, Ct));
+        Assert.False(await other.TryTakeRequestAsync("alphavantage", day, 3, Ct));
+        Assert.False(await t.Ledger.TryTakeRequestAsync("alphavantage", day, 3, Ct));
+        Assert.Equal(3, await t.Ledger.GetRequestCountAsync("alphavantage", day, Ct));
+
+        Assert.True(await t.Ledger.TryTakeRequestAsync("alphavantage", day.AddDays(1), 3, Ct));
+        Assert.True(await t.Ledger.TryTakeRequestAsync("databento", day, 1, Ct));
+        Assert.False(await t.Ledger.TryTakeRequestAsync("databento", day, 1, Ct));
+        Assert.True(await t.Ledger.TryTakeRequestAsync("alphavantage", day, 5, Ct)); // a raised limit allows more the same day
+        Assert.Equal(4, await t.Ledger.GetRequestCountAsync("alphavantage", day, Ct));
+        Assert.Equal(0, await t.Ledger.GetRequestCountAsync("alphavantage", day.AddDays(-1), Ct));
+        Assert.False(await t.Ledger.TryTakeRequestAsync("alphavantage", day.AddDays(-1), 0, Ct));
+    }
+
+    [Fact]
+    public async Task Concurrent_takes_never_exceed_the_limit()
+    {
+        await using var t = await CreateAsync();
+        await using var other = t.OpenSecond();
+        var day = new DateOnly(2025, 7, 1);
+        var takes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? t.Ledger : other).TryTakeRequestAsync("alphavantage", day, 7, Ct)));
+        Assert.Equal(7, takes.Count(x => x));
+        Assert.Equal(7, await t.Ledger.GetRequestCountAsync("alphavantage", day, Ct));
     }
 
     [Fact]

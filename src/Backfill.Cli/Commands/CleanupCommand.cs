@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
 using Backfill.Engine.Cleanup;
 
 namespace Backfill.Cli.Commands;
@@ -17,20 +18,36 @@ internal static class CleanupCommand
         {
             Description = "Delete output files that fail verification and reset their dates so gaps lists them again.",
         };
+        var olderThan = new Option<int?>("--older-than")
+        {
+            Description = "Retention: delete published files whose trading date is more than DAYS days old; their dates are marked pruned.",
+            HelpName = "DAYS",
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed." };
-        var command = new Command("cleanup", "Remove temp leftovers and corrupted outputs (both unless a flag picks one). Resumable staging is kept.");
+        var command = new Command("cleanup", "Remove temp leftovers and corrupted outputs (both unless a flag picks one), or old outputs with --older-than. Resumable staging is kept.");
         command.Options.Add(tempFiles);
         command.Options.Add(failedOutputs);
+        command.Options.Add(olderThan);
         command.Options.Add(dryRun);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
             var temp = parse.GetValue(tempFiles);
             var failed = parse.GetValue(failedOutputs);
-            var request = new CleanupRequest(temp || !failed, failed || !temp, parse.GetValue(dryRun));
+            var days = parse.GetValue(olderThan);
+            if (days is < 1)
+            {
+                throw new InvalidInputException($"--older-than {days}: give a number of days of 1 or more (e.g. --older-than 365).");
+            }
+
+            var none = !temp && !failed && days is null;
+            var request = new CleanupRequest(temp || none, failed || none, parse.GetValue(dryRun), days, context.Today);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var report = await new OutputCleaner(ledger, environment.Time)
+            var keys = context.Dataset.Name == "ohlcv" && request.FailedOutputs
+                ? KeysCommand.LoadStore(settings, environment)
+                : null;
+            var report = await new OutputCleaner(ledger, environment.Time, keys is null ? null : keys.Find)
                 .CleanAsync(context.Dataset.Name, settings.OutputDirectory, settings.TempDirectory, request, ct);
             var verb = report.DryRun ? "Would remove" : "Removed";
             var table = new ResultTable($"Cleanup of {context.Dataset.Name}{(report.DryRun ? " (dry run: nothing deleted)" : "")}",
@@ -54,7 +71,8 @@ internal static class CleanupCommand
             table.Notes.Add($"{verb} {report.Items.Count} item(s), {report.BytesFreed:N0} bytes " +
                 $"({report.Count(CleanupItemKind.PartialStagingFile)} .part files, {report.Count(CleanupItemKind.SuccessStaging)} staging folders of done dates, " +
                 $"{report.Count(CleanupItemKind.PublishTempFile)} publish temp files, {report.Count(CleanupItemKind.IncomingFile)} .incoming files, " +
-                $"{report.Count(CleanupItemKind.CorruptedOutput)} corrupted outputs{(report.DryRun || report.Count(CleanupItemKind.CorruptedOutput) == 0 ? "" : ", their dates reset")}).");
+                $"{report.Count(CleanupItemKind.CorruptedOutput)} corrupted outputs{(report.DryRun || report.Count(CleanupItemKind.CorruptedOutput) == 0 ? "" : ", their dates reset")}" +
+                (days.HasValue ? $", {report.Count(CleanupItemKind.PrunedOutput)} outputs older than {days} days)." : ")."));
             context.Render(table);
             return ExitCodes.Ok;
         });

@@ -35,13 +35,31 @@ internal static class ConfigCommands
                     $"{definition.Key} chooses the ledger itself, so it cannot be stored in it. Pass --db PATH or set {definition.EnvironmentVariable}.");
             }
 
-            var normalised = SettingValidator.Validate(definition, parse.GetValue(value));
+            var secret = definition.Kind == SettingKind.Secret;
+            var text = parse.GetValue(value);
+            if (secret && text == "-")
+            {
+                text = await environment.In.ReadLineAsync(ct)
+                    ?? throw new InvalidInputException($"{definition.Key}: nothing on stdin. Example: printf '%s' \"$KEY\" | backfill config set {definition.Key} -");
+            }
+
+            else if (secret)
+            {
+                context.Warn($"{definition.Key} was given on the command line, where shell history and the process list can show it. Prefer: backfill config set {definition.Key} -   (reads stdin)");
+            }
+
+            var normalised = SettingValidator.Validate(definition, text);
             await using var ledger = await context.OpenLedgerAsync(ct);
+            if (secret && !SecretSetting.IsProtected(normalised))
+            {
+                normalised = SecretSetting.Protect(normalised, KeysCommand.LoadStore(await context.LoadSettingsAsync(ledger, ct), environment));
+            }
+
             var previous = await ledger.GetConfigAsync(SettingsResolver.GlobalScope, definition.Key, ct);
             await ledger.SetConfigAsync(SettingsResolver.GlobalScope, definition.Key, normalised, ChangedBy(), ct);
             context.Say(previous is null
-                ? $"{definition.Key} = {Shown(normalised)}"
-                : $"{definition.Key} = {Shown(normalised)} (was {Shown(previous.Value)})");
+                ? $"{definition.Key} = {Shown(definition, normalised)}"
+                : $"{definition.Key} = {Shown(definition, normalised)} (was {Shown(definition, previous.Value)})");
             if (environment.Variables.ContainsKey(definition.EnvironmentVariable))
             {
                 context.Warn($"{definition.EnvironmentVariable} is set in the environment and takes precedence over the stored value.");
@@ -158,7 +176,8 @@ internal static class ConfigCommands
             var table = new ResultTable("Configuration history", "key", "version", "old_value", "new_value", "changed_at", "changed_by");
             foreach (var change in await ledger.GetConfigHistoryAsync(SettingsResolver.GlobalScope, only, ct))
             {
-                table.Add(change.Key, change.Version, Shown(change.OldValue), Shown(change.NewValue), change.ChangedAt, change.ChangedBy);
+                var definition = Settings.All.FirstOrDefault(d => d.Key == change.Key);
+                table.Add(change.Key, change.Version, Shown(definition, change.OldValue), Shown(definition, change.NewValue), change.ChangedAt, change.ChangedBy);
             }
 
             context.Render(table);
@@ -169,6 +188,11 @@ internal static class ConfigCommands
 
     /// <summary>A value from flags or the environment as shown: it may be invalid, hold credentials or control characters.</summary>
     private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);
+
+    private static string? Shown(SettingDefinition? definition, string? value) =>
+        value is not null && definition is not null && definition.Kind is SettingKind.Secret or SettingKind.DatabaseUrl
+            ? new ResolvedSetting(definition, value, SettingSource.Stored, null).Shown
+            : Shown(value);
 
     private static string ChangedBy() => $"{Environment.UserName}@{Environment.MachineName}";
 }

@@ -38,7 +38,7 @@ internal static class GapsCommand
                 $"{report.Sessions} sessions, {report.Succeeded} done, {report.Gaps.Count} gaps " +
                 $"({report.Count(GapCategory.NeverAttempted)} never attempted, {report.Count(GapCategory.Failed)} failed, " +
                 $"{report.Count(GapCategory.FailedPermanent)} failed permanently, {report.Count(GapCategory.Interrupted)} interrupted, " +
-                $"{report.Count(GapCategory.MissingOutput)} missing files), {report.InProgress} in progress; analysed in {watch.Elapsed.TotalMilliseconds:F1} ms.");
+                $"{report.Count(GapCategory.MissingOutput)} missing files, {report.Count(GapCategory.Pruned)} pruned by retention), {report.InProgress} in progress; analysed in {watch.Elapsed.TotalMilliseconds:F1} ms.");
             context.Render(table);
             return ExitCodes.Ok;
         });
@@ -52,6 +52,7 @@ internal static class GapsCommand
         GapCategory.FailedPermanent => "failed-permanent",
         GapCategory.Interrupted => "interrupted",
         GapCategory.MissingOutput => "missing-output",
+        GapCategory.Pruned => "pruned",
         _ => category.ToString(),
     };
 

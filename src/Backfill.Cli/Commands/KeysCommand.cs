@@ -25,6 +25,37 @@ internal static class KeysCommand
         environment.Variables.TryGetValue("BACKFILL_OHLCV_ENCRYPTIONKEY", out var v) && !string.IsNullOrWhiteSpace(v) ? v
             : Environment.GetEnvironmentVariable(KeyStore.EnvironmentVariable);
 
+    /// <summary>The ohlcv key store as configured: <c>ohlcv.keyStore</c> (file, keyring or auto), <c>ohlcv.keyFile</c>, <c>OHLCV_ENCRYPTION_KEY</c>.</summary>
+    public static KeyStore LoadStore(EffectiveSettings settings, CliEnvironment environment) =>
+        KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment), Keyring(settings, environment));
+
+    /// <summary>The OS keyring chosen by <c>ohlcv.keyStore</c>, or null for the key file (with a warning when <c>auto</c> falls back).</summary>
+    public static IKeyring? Keyring(EffectiveSettings settings, CliEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(environment);
+        var mode = settings.Get(Settings.OhlcvKeyStore).Value;
+        if (mode == "file")
+        {
+            return null;
+        }
+
+        var (keyring, reason) = OsKeyring.Detect(name => environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
+        if (keyring is not null)
+        {
+            return keyring;
+        }
+
+        if (mode == "keyring")
+        {
+            throw new InvalidInputException(
+                $"ohlcv.keyStore is 'keyring' but no OS keyring is usable here: {reason}. Set ohlcv.keyStore to 'file' (the key file ohlcv.keyFile, 0600) or 'auto'.");
+        }
+
+        environment.Error.WriteLine($"warning: ohlcv.keyStore=auto: no OS keyring ({reason}); using the key file {settings.Get(Settings.OhlcvKeyFile).Value}.");
+        return null;
+    }
+
     public static Command Build(CliEnvironment environment)
     {
         var keys = new Command("keys", "Encryption keys of the ohlcv dataset: create, check, rotate.");
@@ -32,15 +63,17 @@ internal static class KeysCommand
         init.SetAction(async (parse, ct) =>
         {
             var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow());
-            context.Say($"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it.");
+            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow(), Keyring(settings, environment));
+            context.Say(store.Keyring is null
+                ? $"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it."
+                : $"Stored a new active key {store.ActiveKey.Id} in {store.Path}. Back up the keyring (or export the key): files cannot be read without it.");
             return ExitCodes.Ok;
         });
         var check = new Command("check", "Check the key file's permissions and that every ohlcv file decrypts with a known key.");
         check.SetAction(async (parse, ct) =>
         {
             var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var store = LoadStore(settings, environment);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var problems = new List<string>();
             foreach (var file in EncryptedFiles(settings.OutputDirectory))
@@ -61,7 +94,7 @@ internal static class KeysCommand
             var table = new ResultTable("Encryption keys", "id", "status", "source", "created", "files");
             foreach (var k in store.EnvironmentKey is { } env ? [env, .. store.FileKeys] : store.FileKeys)
             {
-                table.Add(k.Id, k.Status.ToString().ToLowerInvariant(), k.FromEnvironment ? "environment" : "key file", k.FromEnvironment ? null : k.Created, counts.GetValueOrDefault(k.Id));
+                table.Add(k.Id, k.Status.ToString().ToLowerInvariant(), k.FromEnvironment ? "environment" : store.Keyring is null ? "key file" : "keyring", k.FromEnvironment ? null : k.Created, counts.GetValueOrDefault(k.Id));
             }
 
             table.Notes.Add($"Active key for new files: {store.ActiveKey.Id}." + (store.RotationInProgress ? " A rotation is unfinished: run 'backfill keys rotate' to resume it." : string.Empty));
@@ -75,7 +108,7 @@ internal static class KeysCommand
             var (context, settings) = await LoadAsync(parse, environment, ct);
             var output = settings.OutputDirectory;
             var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, "ohlcv"));
-            var store = KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment));
+            var store = LoadStore(settings, environment);
             var report = KeyRotation.Rotate(store, () => EncryptedFiles(output), environment.Time.GetUtcNow());
             var table = new ResultTable("Key rotation", "new_key", "rotated", "already_current", "verified", "retired", "resumed");
             table.Add(report.NewKeyId, report.Rotated, report.AlreadyCurrent, report.Verified, string.Join(" ", report.Retired), report.Resumed);
@@ -87,7 +120,32 @@ internal static class KeysCommand
             context.Render(table);
             return ExitCodes.Ok;
         });
+        var file = new Argument<string>("file") { Description = "An encrypted ohlcv file (*.csv.enc)." };
+        var decrypt = new Command("decrypt", "Decrypt one ohlcv file to stdout (its CSV); nothing is written to disk.") { file };
+        decrypt.SetAction(async (parse, ct) =>
+        {
+            var (_, settings) = await LoadAsync(parse, environment, ct);
+            var store = LoadStore(settings, environment);
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new InvalidInputException($"'{path}' does not exist. Encrypted files are under {{processing.outputDirectory}}/ohlcv/YYYY/MM/DD/.");
+            }
+
+            var plain = EncryptedFile.Decrypt(await File.ReadAllBytesAsync(path, ct), store.Find);
+            try
+            {
+                await environment.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(plain));
+            }
+            finally
+            {
+                Array.Clear(plain);
+            }
+
+            return ExitCodes.Ok;
+        });
         keys.Subcommands.Add(init);
+        keys.Subcommands.Add(decrypt);
         keys.Subcommands.Add(check);
         keys.Subcommands.Add(rotate);
         return keys;

@@ -70,7 +70,7 @@ internal static class ProcessCommands
             if (parse.GetValue(dryRun))
             {
                 var plan = await GapsCommand.AnalyzeAsync(context, ledger, (start, end), ct);
-                await RenderPlanAsync(context, ledger, [.. plan.Gaps.Where(g => g.Category != GapCategory.FailedPermanent).OrderBy(g => g.Date)], ct);
+                await RenderPlanAsync(context, ledger, [.. plan.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).OrderBy(g => g.Date)], ct);
                 return ExitCodes.Ok;
             }
 
@@ -103,7 +103,7 @@ internal static class ProcessCommands
 
             await using var ledger = await context.OpenLedgerAsync(ct);
             var report = await GapsCommand.AnalyzeAsync(context, ledger, range.Read(context), ct);
-            var todo = report.Gaps.Where(g => g.Category != GapCategory.FailedPermanent).Take(parse.GetValue(batch) ?? int.MaxValue).ToList();
+            var todo = report.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).Take(parse.GetValue(batch) ?? int.MaxValue).ToList();
             var permanent = report.Count(GapCategory.FailedPermanent);
             if (permanent > 0)
             {
@@ -197,12 +197,12 @@ internal static class ProcessCommands
             else if (parse.GetValue(lastN) is { } n)
             {
                 targets = n < 1 ? throw new InvalidInputException("--last-n must be 1 or more.")
-                    : [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted).OrderByDescending(u => u.TradeDate).Take(n)];
+                    : [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u)).OrderByDescending(u => u.TradeDate).Take(n)];
             }
             else
             {
                 DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
-                targets = [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && (from is null || u.TradeDate >= from))];
+                targets = [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u) && (from is null || u.TradeDate >= from))];
             }
 
             var forced = parse.GetValue(force);

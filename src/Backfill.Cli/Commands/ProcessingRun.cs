@@ -46,7 +46,10 @@ internal static class ProcessingRun
         var cryptoOptions = cryptoBook ? Backfill.Engine.CryptoBook.CryptoBookOptions.From(settings) : null;
         using var lake = cryptoOptions is null ? null : Backfill.Sources.CryptoLake.Lake.LakeStore.Open(cryptoOptions.LakeLocation, retry: retry);
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
-        using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name)), retry) : null;
+        var ohlcvKeys = ohlcv ? KeysCommand.LoadStore(settings, context.Environment) : null;
+        using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(
+            name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name), settings, ohlcvKeys), retry,
+            budget: new LedgerRequestBudget(ledger, OhlcvSourceFactory.DailyBudget(settings), context.Environment.Time)) : null;
         var source = fop || ohlcv || cryptoBook ? null : SpxSourceFactory.Create(settings, retry, loggers);
         try
         {
@@ -58,9 +61,8 @@ internal static class ProcessingRun
             }
             else if (alphaVantage is not null)
             {
-                var keys = Backfill.Encryption.KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(context.Environment));
                 var ohlcvProcessor = new OhlcvUnitProcessor(ledger, alphaVantage, OhlcvSourceFactory.Symbols(settings), OhlcvSourceFactory.Adjusted(settings),
-                    keys, options, context.Environment.Time);
+                    ohlcvKeys!, options, context.Environment.Time);
                 // Size the series by the dates still missing: done dates are skipped before any request.
                 var done = dates.Count == 0 || options.AllowSuccessful ? []
                     : (await ledger.ListUnitsAsync(dataset.Name, dates.Min(), dates.Max(), Backfill.Ledger.Model.UnitStatus.Success, ct)).Select(u => u.TradeDate).ToHashSet();

@@ -22,7 +22,7 @@ internal static class VerifyCommand
             var settings = await context.LoadSettingsAsync(ledger, ct);
             // ohlcv files are encrypted: verify decrypts them in memory with the key store (a missing key store is an error, exit 2).
             var keys = context.Dataset.Name == "ohlcv"
-                ? Backfill.Encryption.KeyStore.Load(settings.Get(Backfill.Engine.Configuration.Settings.OhlcvKeyFile).Value!, KeysCommand.EnvironmentKey(environment))
+                ? KeysCommand.LoadStore(settings, environment)
                 : null;
             var report = await new OutputVerifier(ledger, keys: keys is null ? null : keys.Find).VerifyAsync(context.Dataset.Name, settings.OutputDirectory, from, to, parse.GetValue(deep), ct);
             var span = from is null && to is null ? "all dates" : $"{from:yyyy-MM-dd} .. {to:yyyy-MM-dd}";

@@ -9,8 +9,10 @@ using Backfill.Storage.Staging;
 
 namespace Backfill.Engine.Cleanup;
 
-/// <summary>What cleanup should do. With neither flag set the caller asks for both.</summary>
-public sealed record CleanupRequest(bool TempFiles, bool FailedOutputs, bool DryRun);
+/// <summary>What cleanup should do. With no flag set the caller asks for temp files and failed outputs.</summary>
+/// <param name="OlderThanDays">Retention: prune published files whose trading date is more than this many days before <paramref name="Today"/>.</param>
+/// <param name="Today">Today in the dataset's exchange time zone (required with <paramref name="OlderThanDays"/>).</param>
+public sealed record CleanupRequest(bool TempFiles, bool FailedOutputs, bool DryRun, int? OlderThanDays = null, DateOnly? Today = null);
 
 public enum CleanupItemKind
 {
@@ -28,6 +30,9 @@ public enum CleanupItemKind
 
     /// <summary>An output file that failed verification; its unit was reset so <c>gaps</c> shows it again.</summary>
     CorruptedOutput,
+
+    /// <summary>A published file older than the retention period; its unit is marked pruned (<see cref="Retention"/>).</summary>
+    PrunedOutput,
 }
 
 /// <summary>One thing removed (or, in a dry run, that would be removed).</summary>
@@ -49,6 +54,7 @@ public sealed record CleanupReport(bool DryRun, IReadOnlyList<CleanupItem> Items
         CleanupItemKind.PublishTempFile => "publish-temp-file",
         CleanupItemKind.IncomingFile => "incoming-file",
         CleanupItemKind.CorruptedOutput => "corrupted-output",
+        CleanupItemKind.PrunedOutput => "pruned-output",
         _ => kind.ToString(),
     };
 }
@@ -58,9 +64,12 @@ public sealed record CleanupReport(bool DryRun, IReadOnlyList<CleanupItem> Items
 /// units, publish temp files and <c>.incoming</c> leftovers; completed sub-units of failed, interrupted or processing
 /// units are never touched (they are what a resume continues from), and nothing in the publish folders is touched
 /// while a unit holds a live lease. Failed outputs: files that fail verification are deleted and their units reset,
-/// with a <c>FileCorruption</c> error recorded, so <c>gaps</c> lists those dates again.
+/// with a <c>FileCorruption</c> error recorded, so <c>gaps</c> lists those dates again. Retention (<c>--older-than</c>): see
+/// <see cref="Retention"/>.
 /// </summary>
-public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null)
+/// <param name="keys">Decryption keys of the encrypted <c>ohlcv</c> dataset; without them its failed outputs are not judged
+/// (an encrypted file that cannot be read is not proof of corruption).</param>
+public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Func<string, Encryption.EncryptionKey?>? keys = null)
 {
     private const string PartialExtension = ".ndjson.part";
     private const string CompleteExtension = ".ndjson";
@@ -84,6 +93,12 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null)
         if (request.FailedOutputs)
         {
             await CleanFailedOutputsAsync(dataset, output, request.DryRun, items, notes, cancellationToken);
+        }
+
+        if (request.OlderThanDays is { } days)
+        {
+            var today = request.Today ?? throw new ArgumentException("Retention needs today's date.", nameof(request));
+            await new Retention(ledger).PruneAsync(dataset, output, days, today, request.DryRun, items, notes, cancellationToken);
         }
 
         return new CleanupReport(request.DryRun, items, kept, notes);
@@ -184,7 +199,13 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null)
 
     private async Task CleanFailedOutputsAsync(string dataset, string output, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
     {
-        var report = await new OutputVerifier(ledger).VerifyAsync(dataset, output, null, null, deep: false, cancellationToken);
+        if (dataset == "ohlcv" && keys is null)
+        {
+            notes.Add("ohlcv files are encrypted and no key store was given: failed outputs were not checked (none removed).");
+            return;
+        }
+
+        var report = await new OutputVerifier(ledger, keys: keys).VerifyAsync(dataset, output, null, null, deep: false, cancellationToken);
         foreach (var finding in report.Findings.Where(f => f.Status == OutputFileStatus.Corrupted))
         {
             items.Add(new CleanupItem(CleanupItemKind.CorruptedOutput, finding.Date, finding.Path, SizeOf(finding.Path),
@@ -221,7 +242,7 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null)
         }
     }
 
-    private static long SizeOf(string path)
+    internal static long SizeOf(string path)
     {
         try
         {

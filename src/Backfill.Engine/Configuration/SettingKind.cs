@@ -34,4 +34,7 @@ public enum SettingKind
 
     /// <summary>A comma-separated subset of <see cref="SettingDefinition.Choices"/>; <c>none</c> alone means the empty set.</summary>
     ChoiceList,
+
+    /// <summary>A credential: stored encrypted with the ohlcv key store (<see cref="SecretSetting"/>), always shown masked.</summary>
+    Secret,
 }

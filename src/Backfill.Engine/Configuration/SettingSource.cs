@@ -19,7 +19,10 @@ public sealed record ResolvedSetting(SettingDefinition Definition, string? Value
     public string Key => Definition.Key;
 
     /// <summary>The value as it may be printed: passwords in database URLs are masked.</summary>
-    public string? Shown => Definition.Kind == SettingKind.DatabaseUrl && Value is not null
-        ? Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(Value)
-        : Value;
+    public string? Shown => Value is null ? null : Definition.Kind switch
+    {
+        SettingKind.DatabaseUrl => Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(Value),
+        SettingKind.Secret => SecretSetting.Describe(Value),
+        _ => Value,
+    };
 }

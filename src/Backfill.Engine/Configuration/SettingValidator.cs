@@ -13,7 +13,7 @@ public static class SettingValidator
         ArgumentNullException.ThrowIfNull(definition);
         var key = definition.Key;
         var text = value?.Trim() ?? string.Empty;
-        var shown = DateInput.Printable(text);
+        var shown = definition.Kind == SettingKind.Secret ? SecretSetting.Mask : DateInput.Printable(text);
         if (text.Length == 0)
         {
             throw new InvalidInputException($"{key}: a value is required. Example: backfill config set {key} {definition.Example}");
@@ -131,6 +131,19 @@ public static class SettingValidator
                 }
 
                 return step.ToString(CultureInfo.InvariantCulture);
+
+            case SettingKind.Secret:
+                if (SecretSetting.IsProtected(text))
+                {
+                    return text;
+                }
+
+                if (text.Length > 256 || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                {
+                    throw new InvalidInputException($"{key}: the value (not shown) has spaces or control characters or is over 256 characters; give the key exactly as issued.");
+                }
+
+                return text;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(definition), definition.Kind, null);

@@ -24,11 +24,13 @@ public static class Settings
     public const string FopRiskFreeRate = "fop.riskFreeRate";
     public const string FopStrategyFile = "fop.strategyFile";
     public const string OhlcvKeyFile = "ohlcv.keyFile";
+    public const string OhlcvKeyStore = "ohlcv.keyStore";
     public const string OhlcvSymbols = "ohlcv.symbols";
     public const string AlphaVantageBaseUrl = "alphavantage.baseUrl";
     public const string AlphaVantageAdjusted = "alphavantage.adjusted";
     public const string AlphaVantageMinIntervalMs = "alphavantage.minIntervalMs";
     public const string AlphaVantageDailyBudget = "alphavantage.dailyBudget";
+    public const string AlphaVantageApiKey = "alphavantage.apiKey";
     public const string CryptoLakeBaseUrl = "cryptolake.baseUrl";
     public const string CryptoBookExchange = "cryptobook.exchange";
     public const string CryptoBookSymbol = "cryptobook.symbol";
@@ -91,16 +93,22 @@ public static class Settings
             "fop: YAML file with strategy.target_delta, months_ahead, delta_tolerance (between environment and stored values).", "./fop.yaml", Optional: true),
         new(OhlcvKeyFile, SettingKind.FilePath, "./data/keys/ohlcv-keys.json",
             "ohlcv: the key file (0600, refused when group or others can read it); OHLCV_ENCRYPTION_KEY overrides its active key.", "./data/keys/ohlcv-keys.json"),
+        new(OhlcvKeyStore, SettingKind.Choice, "file",
+            "ohlcv: where the keys live: file (ohlcv.keyFile), keyring (the OS keyring: Secret Service via secret-tool, or the macOS keychain; refused when none is usable), auto (keyring when usable, else the file).",
+            "auto", Choices: ["file", "keyring", "auto"]),
         new(OhlcvSymbols, SettingKind.SymbolList, null,
             "ohlcv: the ticker symbols, comma-separated (1-8 letters or digits, optional .X or -X class suffix; at most 500).", "AAPL,MSFT,BRK.B", Optional: true),
         new(AlphaVantageBaseUrl, SettingKind.HttpUrl, "https://www.alphavantage.co",
-            "Alpha Vantage API (the key comes from ALPHA_VANTAGE_API_KEY, never from settings).", "https://www.alphavantage.co"),
+            "Alpha Vantage API (the key comes from ALPHA_VANTAGE_API_KEY or alphavantage.apiKey).", "https://www.alphavantage.co"),
         new(AlphaVantageAdjusted, SettingKind.Choice, "false",
             "ohlcv: true = TIME_SERIES_DAILY_ADJUSTED (adds adjusted_close, dividend, split; premium), false = TIME_SERIES_DAILY.", "true", Choices: ["false", "true"]),
         new(AlphaVantageMinIntervalMs, SettingKind.NonNegativeInt, "1000",
             "ohlcv: least milliseconds between two Alpha Vantage requests (free tier: about one a second).", "1000", Min: 0, Max: 600_000),
         new(AlphaVantageDailyBudget, SettingKind.PositiveInt, "25",
-            "ohlcv: Alpha Vantage requests one run may send (free tier: 25 a day).", "25", Max: 1_000_000),
+            "ohlcv: Alpha Vantage requests per New York day, counted across runs in the ledger (free tier: 25 a day).", "25", Max: 1_000_000),
+        new(AlphaVantageApiKey, SettingKind.Secret, null,
+            "ohlcv: Alpha Vantage API key, stored encrypted with the ohlcv key store and shown masked; ALPHA_VANTAGE_API_KEY wins over it. Set it with: config set alphavantage.apiKey - (reads stdin).",
+            "-", Optional: true),
         new(CryptoLakeBaseUrl, SettingKind.LakeLocation, "./data/cryptolake",
             "crypto-book: Crypto Lake's files: a local mirror folder ({table}/exchange=X/symbol=Y/dt=YYYY-MM-DD/*.parquet) or an http(s) base answering S3 listing.", "https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed"),
         new(CryptoBookExchange, SettingKind.LakeExchange, "BINANCE",

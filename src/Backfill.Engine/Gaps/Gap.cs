@@ -17,6 +17,9 @@ public enum GapCategory
 
     /// <summary>The ledger says success but the file is gone from the output tree.</summary>
     MissingOutput,
+
+    /// <summary>Removed on purpose by retention (<c>cleanup --older-than</c>); never processed again by <c>process-gaps</c>.</summary>
+    Pruned,
 }
 
 /// <summary>One trading session that lacks verified output.</summary>

@@ -70,6 +70,9 @@ public static class GapAnalyzer
                 case UnitStatus.Interrupted:
                     category = GapCategory.Interrupted;
                     break;
+                case UnitStatus.Failed when Cleanup.Retention.IsPruned(unit):
+                    category = GapCategory.Pruned;
+                    break;
                 case UnitStatus.Failed:
                     category = unit.AttemptCount >= retryLimit || (unit.LastErrorType is { } t && PermanentErrorTypes.Contains(t))
                         ? GapCategory.FailedPermanent
@@ -130,8 +133,8 @@ public static class GapAnalyzer
             GapCategory.NeverAttempted => 30.0,
             _ => 0.0,
         };
-        return category == GapCategory.FailedPermanent
-            ? Math.Round(10.0 * recency, 3)
+        return category is GapCategory.FailedPermanent or GapCategory.Pruned
+            ? Math.Round((category == GapCategory.Pruned ? 1.0 : 10.0) * recency, 3)
             : Math.Round((60.0 * recency) + bonus, 3);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backfill.Core.Errors;
+using Backfill.Encryption;
 using Backfill.Engine.Configuration;
 using Backfill.Sources.AlphaVantage;
 
@@ -8,14 +9,24 @@ namespace Backfill.Engine.Ohlcv;
 /// <summary>Builds the Alpha Vantage client and reads the <c>ohlcv</c> settings.</summary>
 public static class OhlcvSourceFactory
 {
-    /// <summary>The API key from <c>ALPHA_VANTAGE_API_KEY</c> only; a clear error (exit 2) when it is not set. Never stored or logged.</summary>
-    public static AlphaVantageApiKey ApiKey(Func<string, string?> environment)
+    /// <summary>
+    /// The API key: <c>ALPHA_VANTAGE_API_KEY</c> when set, else the setting <c>alphavantage.apiKey</c> (a flag, the environment,
+    /// or the ledger, where it is stored encrypted and is decrypted here with <paramref name="keys"/>). A clear error (exit 2)
+    /// when neither is set. Never stored in plain text, never logged.
+    /// </summary>
+    public static AlphaVantageApiKey ApiKey(Func<string, string?> environment, EffectiveSettings? settings = null, KeyStore? keys = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var value = environment(AlphaVantageApiKey.Variable);
+        if (string.IsNullOrWhiteSpace(value) && settings?.Get(Settings.AlphaVantageApiKey).Value is { } configured)
+        {
+            value = SecretSetting.Reveal(Settings.AlphaVantageApiKey, configured, keys);
+        }
+
         return string.IsNullOrWhiteSpace(value)
             ? throw new InvalidInputException(
-                $"The ohlcv dataset needs an Alpha Vantage API key. Set {AlphaVantageApiKey.Variable} (free key: https://www.alphavantage.co/support/#api-key); it is read from the environment only, never stored or logged.")
+                $"The ohlcv dataset needs an Alpha Vantage API key. Set {AlphaVantageApiKey.Variable}, or store it encrypted with 'backfill config set {Settings.AlphaVantageApiKey} -' " +
+                "(reads it from stdin; free key: https://www.alphavantage.co/support/#api-key). It is never stored in plain text or logged.")
             : new AlphaVantageApiKey(value.Trim());
     }
 
@@ -29,10 +40,17 @@ public static class OhlcvSourceFactory
             : TickerSymbol.ParseList(value);
     }
 
+    public static int DailyBudget(EffectiveSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture);
+    }
+
     public static bool Adjusted(EffectiveSettings settings) =>
         string.Equals(settings.Get(Settings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
 
-    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null)
+    /// <param name="budget">The day's budget across runs (<see cref="LedgerRequestBudget"/>); null counts per client only.</param>
+    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null, IRequestBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseUrl = settings.Get(Settings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
@@ -43,6 +61,7 @@ public static class OhlcvSourceFactory
             MinInterval = TimeSpan.FromMilliseconds(int.Parse(settings.Get(Settings.AlphaVantageMinIntervalMs).Value!, CultureInfo.InvariantCulture)),
             RequestBudget = int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
             Retry = retry,
+            SharedBudget = budget,
         }, handler);
     }
 }

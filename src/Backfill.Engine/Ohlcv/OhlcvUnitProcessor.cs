@@ -31,6 +31,7 @@ public sealed class OhlcvUnitProcessor : IUnitProcessor
     private readonly TimeProvider _time;
     private readonly string _owner;
     private readonly ConcurrentDictionary<string, Lazy<Task<DailySeries>>> _series = new(StringComparer.Ordinal);
+    private volatile bool _quotaSpent;
 
     public OhlcvUnitProcessor(
         ILedger ledger, AlphaVantageClient client, IReadOnlyList<TickerSymbol> symbols, bool adjusted, KeyStore keys,
@@ -78,6 +79,13 @@ public sealed class OhlcvUnitProcessor : IUnitProcessor
         var watch = Stopwatch.StartNew();
         var requestsBefore = _client.RequestsSent;
         var dataset = _options.Dataset;
+        if (_quotaSpent)
+        {
+            // Once the budget or the vendor's quota is spent, later dates are not claimed: they stay as they were, for the next run.
+            return new UnitOutcome(date, UnitOutcomeKind.Skipped,
+                "not attempted: the Alpha Vantage request budget or daily quota is spent; run the same command again after it resets");
+        }
+
         var (claim, skipped) = await UnitLifecycle.ClaimAsync(_ledger, _options, _owner, date, abort);
         if (claim is null)
         {
@@ -96,6 +104,7 @@ public sealed class OhlcvUnitProcessor : IUnitProcessor
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            _quotaSpent |= e is QuotaExhaustedException;
             return await UnitLifecycle.FailAsync(_ledger, claim, e, watch.Elapsed);
         }
     }

@@ -430,6 +430,23 @@ public sealed class PostgresLedger : ILedger
     /// PostgreSQL checks its own pages; this checks what the ledger relies on: the server answers, the schema is
     /// at the version this build expects, and no unit is in a state the code never writes.
     /// </summary>
+    public async Task<bool> TryTakeRequestAsync(string source, DateOnly day, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return limit > 0 && await ExecuteAsync("""
+            INSERT INTO request_budget (source, budget_day, requests, updated_at) VALUES (@s, @day, 1, @now)
+            ON CONFLICT (source, budget_day) DO UPDATE SET requests = request_budget.requests + 1, updated_at = EXCLUDED.updated_at
+            WHERE request_budget.requests < @limit;
+            """, cancellationToken, ("s", source), ("day", day), ("now", Utc(Now())), ("limit", limit)) == 1;
+    }
+
+    public async Task<int> GetRequestCountAsync(string source, DateOnly day, CancellationToken cancellationToken)
+    {
+        var counts = await QueryAsync("SELECT requests FROM request_budget WHERE source = @s AND budget_day = @day;",
+            r => r.GetInt32(0), cancellationToken, ("s", source), ("day", day));
+        return counts.Count == 0 ? 0 : counts[0];
+    }
+
     public async Task<string> CheckIntegrityAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);

@@ -108,5 +108,14 @@ internal static class PostgresMigrations
             );
             CREATE INDEX ix_configuration_history_key ON configuration_history (dataset, key, version);
             """),
+        (2, "request budget", """
+            CREATE TABLE request_budget (
+                source     text        NOT NULL,
+                budget_day date        NOT NULL,
+                requests   integer     NOT NULL,
+                updated_at timestamptz NOT NULL,
+                PRIMARY KEY (source, budget_day)
+            );
+            """),
     ];
 }

@@ -516,6 +516,22 @@ public sealed class SqliteLedger : ILedger
         return list;
     }
 
+    public async Task<bool> TryTakeRequestAsync(string source, DateOnly day, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return limit > 0 && await ExecuteAsync("ledger.budget", """
+            INSERT INTO request_budget (source, budget_day, requests, updated_at) VALUES (@s, @day, 1, @now)
+            ON CONFLICT (source, budget_day) DO UPDATE SET requests = requests + 1, updated_at = @now WHERE requests < @limit;
+            """, cancellationToken, ("@s", source), ("@day", Db.Date(day)), ("@now", Now()), ("@limit", limit)) == 1;
+    }
+
+    public async Task<int> GetRequestCountAsync(string source, DateOnly day, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (int)await ScalarLongAsync(connection, null, "SELECT requests FROM request_budget WHERE source = @s AND budget_day = @day;",
+            cancellationToken, ("@s", source), ("@day", Db.Date(day)));
+    }
+
     public async Task<string> CheckIntegrityAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

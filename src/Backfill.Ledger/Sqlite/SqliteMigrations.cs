@@ -105,5 +105,14 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_configuration_history_key ON configuration_history (dataset, key, version);
             """),
+        (2, "request budget", """
+            CREATE TABLE request_budget (
+                source     TEXT    NOT NULL,
+                budget_day TEXT    NOT NULL,
+                requests   INTEGER NOT NULL,
+                updated_at TEXT    NOT NULL,
+                PRIMARY KEY (source, budget_day)
+            );
+            """),
     ];
 }

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using Backfill.Cli.Rendering;
+using Backfill.Core.Errors;
+using Backfill.Encryption;
+using Backfill.Engine.Configuration;
+using Backfill.Engine.Ohlcv;
+
+namespace Backfill.Cli.Commands;
+
+/// <summary><c>backup create|verify</c>: encrypted backups of the <c>ohlcv</c> output tree with a manifest of checksums and key ids.</summary>
+internal static class BackupCommand
+{
+    public static Command Build(CliEnvironment environment)
+    {
+        var backup = new Command("backup", "Backups of the encrypted ohlcv outputs (files stay encrypted; the manifest names key ids, never keys).");
+        var to = new Option<string?>("--to")
+        {
+            Description = "A folder (the backup becomes ohlcv-backup-YYYYMMDDTHHMMSSZ inside it) or a FILE.tar. Default: 'backups' beside processing.outputDirectory.",
+            HelpName = "DIR|FILE.tar",
+        };
+        var create = new Command("create", "Decrypt every ohlcv file in memory to check it, then copy the ciphertext with a manifest, atomically.") { to };
+        create.SetAction(async (parse, ct) =>
+        {
+            var (context, settings) = await LoadAsync(parse, environment, ct);
+            RequireOhlcv(context);
+            var keys = LoadKeys(settings, environment);
+            await using var ledger = await context.OpenLedgerAsync(ct);
+            var destination = parse.GetValue(to) ?? OhlcvBackup.DefaultDestination(settings.OutputDirectory);
+            var report = await OhlcvBackup.CreateAsync(ledger, settings.OutputDirectory, keys, destination, environment.Time.GetUtcNow(), ct);
+            var table = Table($"Backup of ohlcv -> {report.Location}", report);
+            table.Notes.Add($"{report.Manifest!.Files.Count} file(s) backed up, {report.Files.Sum(f => f.Status == BackupFileStatus.Ok ? f.Bytes : 0):N0} bytes, key id(s): " +
+                (report.Manifest.KeyIds.Count == 0 ? "none" : string.Join(", ", report.Manifest.KeyIds)) +
+                $"; {report.Files.Count(f => f.Status != BackupFileStatus.Ok)} left out. Keep the key file ({keys.Path}) backed up separately: the backup cannot be read without it.");
+            context.Render(table);
+            return report.AllOk ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+
+        var location = new Argument<string?>("backup") { Description = "The backup folder or .tar (default: the newest in the default backup folder).", Arity = ArgumentArity.ZeroOrOne };
+        var sample = new Option<int?>("--sample") { Description = "Decrypt N files chosen at random (default 10); every file's ciphertext hash is checked.", HelpName = "N" };
+        var all = new Option<bool>("--all") { Description = "Decrypt every file." };
+        var verify = new Command("verify", "Check a backup: every file's ciphertext SHA-256, and a sample (or all) decrypted in memory against the manifest. Exit 1 on any problem.")
+        {
+            location, sample, all,
+        };
+        verify.SetAction(async (parse, ct) =>
+        {
+            var (context, settings) = await LoadAsync(parse, environment, ct);
+            RequireOhlcv(context);
+            if (parse.GetValue(all) && parse.GetValue(sample) is not null)
+            {
+                throw new InvalidInputException("Give --sample N or --all, not both.");
+            }
+
+            if (parse.GetValue(sample) is < 1)
+            {
+                throw new InvalidInputException($"--sample {parse.GetValue(sample)}: give 1 or more (or --all).");
+            }
+
+            var path = parse.GetValue(location) ?? Newest(OhlcvBackup.DefaultDestination(settings.OutputDirectory));
+            var archive = await OhlcvBackupArchive.OpenAsync(path, ct);
+            var keys = LoadKeys(settings, environment);
+            var report = await OhlcvBackup.VerifyAsync(archive, keys, parse.GetValue(all) ? null : parse.GetValue(sample) ?? 10, ct);
+            var table = Table($"Verify backup {report.Location} (made {archive.Manifest.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)", report);
+            table.Notes.Add($"{archive.Manifest.Files.Count} file(s) in the manifest: {report.Count(BackupFileStatus.Ok)} decrypted ok, {report.Count(BackupFileStatus.HashOk)} hash-ok, " +
+                $"{report.Count(BackupFileStatus.Missing)} missing, {report.Count(BackupFileStatus.Corrupted)} corrupted, {report.Count(BackupFileStatus.UnknownKey)} unknown-key; " +
+                $"{report.Count(BackupFileStatus.Extra)} extra." + (report.AllOk ? string.Empty : " The backup is not sound: make a new one with 'backfill backup create'."));
+            context.Render(table);
+            return report.AllOk ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        backup.Subcommands.Add(create);
+        backup.Subcommands.Add(verify);
+        return backup;
+    }
+
+    internal static KeyStore LoadKeys(EffectiveSettings settings, CliEnvironment environment) =>
+        KeysCommand.LoadStore(settings, environment);
+
+    internal static void RequireOhlcv(CommandContext context)
+    {
+        if (context.Dataset.Name != "ohlcv")
+        {
+            throw new InvalidInputException($"Backups and recover are for the encrypted ohlcv dataset; '{context.Dataset.Name}' was chosen. Add --dataset ohlcv.");
+        }
+    }
+
+    private static string Newest(string folder)
+    {
+        var newest = Directory.Exists(folder)
+            ? Directory.GetDirectories(folder, "ohlcv-backup-*").Concat(Directory.GetFiles(folder, "*.tar")).Order(StringComparer.Ordinal).LastOrDefault(p => !Path.GetFileName(p).StartsWith('.'))
+            : null;
+        return newest ?? throw new InvalidInputException($"No backup found in '{folder}'. Name one: backfill --dataset ohlcv backup verify PATH, or make one with 'backup create'.");
+    }
+
+    private static ResultTable Table(string title, BackupReport report)
+    {
+        var table = new ResultTable(title, "date", "status", "key_id", "bytes", "path", "message");
+        foreach (var f in report.Files)
+        {
+            table.Add(f.Date, BackupReport.Name(f.Status), f.KeyId, f.Bytes, f.Path, f.Message);
+        }
+
+        return table;
+    }
+
+    private static async Task<(CommandContext Context, EffectiveSettings Settings)> LoadAsync(ParseResult parse, CliEnvironment environment, CancellationToken ct)
+    {
+        var context = new CommandContext(parse, environment);
+        await using var ledger = await context.OpenLedgerAsync(ct);
+        return (context, await context.LoadSettingsAsync(ledger, ct));
+    }
+}
