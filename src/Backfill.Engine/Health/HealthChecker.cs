@@ -54,10 +54,15 @@ public sealed class HealthChecker
     private readonly IDiskSpaceProbe _probe;
     private readonly TimeSpan _timeout;
     private readonly Func<IOptionGreeksSource> _createSource;
+    private readonly Func<CancellationToken, Task<(HealthLevel Level, string Detail)>>? _checkSource;
 
     /// <param name="createSource">The source to ask; by default the ThetaData client the settings describe, with a short timeout and no retries.</param>
-    public HealthChecker(ILedger ledger, EffectiveSettings settings, IDiskSpaceProbe? probe = null, TimeSpan? checkTimeout = null, Func<IOptionGreeksSource>? createSource = null)
+    /// <param name="checkSource">Another dataset's source check (Databento, Alpha Vantage, Crypto Lake), used instead of <paramref name="createSource"/>.</param>
+    public HealthChecker(
+        ILedger ledger, EffectiveSettings settings, IDiskSpaceProbe? probe = null, TimeSpan? checkTimeout = null, Func<IOptionGreeksSource>? createSource = null,
+        Func<CancellationToken, Task<(HealthLevel Level, string Detail)>>? checkSource = null)
     {
+        _checkSource = checkSource;
         _ledger = ledger;
         _settings = settings;
         _probe = probe ?? new DriveInfoDiskSpaceProbe();
@@ -155,8 +160,25 @@ public sealed class HealthChecker
             : (HealthLevel.Fail, $"{path} is not writable: {problem}");
     }
 
+    /// <summary>A retry table that tries each request once: health answers quickly rather than patiently.</summary>
+    public static RetryPolicyTable NoRetries()
+    {
+        var table = RetryPolicyTable.Default;
+        foreach (var kind in Enum.GetValues<ErrorKind>())
+        {
+            table = table.With(kind, table.For(kind) with { MaxAttempts = 1 });
+        }
+
+        return table;
+    }
+
     private async Task<(HealthLevel, string)> SourceAsync(CancellationToken cancellationToken)
     {
+        if (_checkSource is not null)
+        {
+            return await _checkSource(cancellationToken);
+        }
+
         var source = _createSource();
         try
         {
@@ -172,13 +194,7 @@ public sealed class HealthChecker
 
     private IOptionGreeksSource CreateThetaSource()
     {
-        var noRetries = RetryPolicyTable.Default;
-        foreach (var kind in Enum.GetValues<ErrorKind>())
-        {
-            var policy = noRetries.For(kind);
-            noRetries = noRetries.With(kind, policy with { MaxAttempts = 1 });
-        }
-
+        var noRetries = NoRetries();
         return ThetaDataClientFactory.Create(new ThetaDataClientOptions
         {
             BaseAddress = _settings.ThetaBaseUrl,
