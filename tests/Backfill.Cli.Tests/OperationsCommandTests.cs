@@ -4,6 +4,7 @@ using Backfill.Simulators.ThetaData;
 
 namespace Backfill.Cli.Tests;
 
+[Collection(ProcessWideState.Name)]
 public sealed class OperationsCommandTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
