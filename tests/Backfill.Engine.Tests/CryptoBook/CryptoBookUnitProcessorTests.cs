@@ -50,12 +50,52 @@ public sealed class CryptoBookUnitProcessorTests
         var types = group.Column(2).LogicalReader<string>().ReadAll((int)group.MetaData.NumRows);
         Assert.Equal(expected.Trades, types.LongCount(t => t == CryptoBookEventType.Trade) + CountRest(file, 2, CryptoBookEventType.Trade));
 
-        var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl"), Ct);
-        Assert.Contains(lines, l => l.Contains("\"name\":\"backfill.cryptobook.events\"", StringComparison.Ordinal) && l.Contains("\"scope\":\"Backfill.CryptoBook\"", StringComparison.Ordinal));
+        var metricsPath = Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl");
+        var lines = await File.ReadAllLinesAsync(metricsPath, Ct);
+        Assert.Contains(lines, l => l.Contains("\"name\":\"backfill.cryptobook.events\"", StringComparison.Ordinal) && l.Contains("\"scope\":{\"name\":\"Backfill.CryptoBook\"}", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("\"bucketCounts\"", StringComparison.Ordinal) && l.Contains("clock_skew", StringComparison.Ordinal));
+        Assert.Equal(24, lines.Count(l => l.Contains("\"name\":\"backfill.cryptobook.gaps_by_hour\"", StringComparison.Ordinal)));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(metricsPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(metricsPath)!));
+        }
 
         var again = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
         Assert.Equal(UnitOutcomeKind.Skipped, again.Kind);
+    }
+
+    [Fact]
+    public async Task A_day_with_a_missing_message_reports_its_gap_in_the_hour_it_was_found_in_the_exporter_line_shape()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        var mirror = Path.Combine(folder, "lake");
+        CryptoLakeMarket.WriteDay(mirror, Day, new CryptoLakeDayOptions { MessagesPerSecond = 0.2, DataFaults = new HashSet<CryptoLakeFaultKind> { CryptoLakeFaultKind.SequenceGap } });
+        await using var ledger = new SqliteLedger(Path.Combine(folder, "backfill.db"));
+        await ledger.MigrateAsync(Ct);
+        using var store = LakeStore.Open(mirror);
+        var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "data", "out"), TempDirectory = Path.Combine(folder, "temp") };
+        var processor = new CryptoBookUnitProcessor(ledger, store, Book(mirror), options);
+
+        var outcome = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+
+        Assert.Equal(UnitOutcomeKind.Success, outcome.Kind);
+        var points = (await File.ReadAllLinesAsync(Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl"), Ct))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var gaps = points.Single(p => p.GetProperty("name").GetString() == "backfill.cryptobook.gaps").GetProperty("value").GetInt64();
+        Assert.True(gaps >= 1);
+        var byHour = points.Where(p => p.GetProperty("name").GetString() == "backfill.cryptobook.gaps_by_hour")
+            .ToDictionary(p => p.GetProperty("attributes").GetProperty("hour").GetInt32(), p => p.GetProperty("value").GetInt64());
+        Assert.Equal(Enumerable.Range(0, 24), byHour.Keys.Order());
+        Assert.Equal(gaps, byHour.Values.Sum());
+        Assert.True(byHour[12] >= 1, "the message left out at midday is found at the next snapshot, in hour 12"); // the simulator drops the middle message of the day
+        foreach (var p in points)
+        {
+            Assert.Equal("Backfill.CryptoBook", p.GetProperty("scope").GetProperty("name").GetString());
+            Assert.Equal("backfill", p.GetProperty("resource").GetProperty("service.name").GetString());
+            Assert.True(long.Parse(p.GetProperty("timeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal("2024-08-08", p.GetProperty("attributes").GetProperty("date").GetString());
+        }
     }
 
     [Fact]
