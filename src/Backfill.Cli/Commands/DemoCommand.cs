@@ -19,7 +19,7 @@ internal static class DemoCommand
         var date = new Option<string>("--date") { Description = "Trading date to process.", DefaultValueFactory = _ => "2024-06-12" };
         var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size (about 10 M rows), 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
         var maxDte = new Option<int>("--max-dte") { Description = "Only expirations up to N days out (0 = all).", DefaultValueFactory = _ => 0 };
-        var command = new Command("demo", "Run the main job end to end in a temporary folder against the embedded ThetaData simulator (with --dataset fop or ohlcv: a month against the Databento or Alpha Vantage simulator).") { keep, date, scale, maxDte };
+        var command = new Command("demo", "Run the main job end to end in a temporary folder against the embedded ThetaData simulator (--dataset fop or ohlcv: a month against the Databento or Alpha Vantage simulator; --dataset crypto-book: a BTC-USDT day against the Crypto Lake simulator).") { keep, date, scale, maxDte };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -31,6 +31,11 @@ internal static class DemoCommand
             if (context.Dataset.Name == "ohlcv")
             {
                 return await DemoOhlcvCommand.RunAsync(context, parse.GetValue(keep), ct);
+            }
+
+            if (context.Dataset.Name == "crypto-book")
+            {
+                return await DemoCryptoBookCommand.RunAsync(context, parse.GetValue(keep), parse.GetValue(date)!, parse.GetValue(scale), ct);
             }
 
             var day = DateInput.ParseDate(parse.GetValue(date), "--date", context.Today);

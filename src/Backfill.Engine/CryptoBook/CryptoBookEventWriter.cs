@@ -144,31 +144,37 @@ internal sealed class CryptoBookEventWriter : IDisposable
         }
     }
 
-    private void HashRow(int i)
+    private void HashRow(int i) =>
+        HashRow(_hash, _scratch, _received[i], _origin[i], _type[i], _sequence[i], _side[i], _price[i], _size[i], _tradeId[i], _reason[i],
+            _bidPrices[i], _bidSizes[i], _askPrices[i], _askSizes[i]);
+
+    /// <summary>Adds one row to the content checksum (<paramref name="scratch"/>: at least 40 bytes); <c>verify --deep</c> recomputes it the same way.</summary>
+    internal static void HashRow(IncrementalHash hash, byte[] scratch, long received, long origin, string type, long? sequence, string? side, long? price,
+        long? size, string? tradeId, string? reason, long[]? bidPrices, long[]? bidSizes, long[]? askPrices, long[]? askSizes)
     {
-        var s = _scratch.AsSpan();
-        BinaryPrimitives.WriteInt64LittleEndian(s, _received[i]);
-        BinaryPrimitives.WriteInt64LittleEndian(s[8..], _origin[i]);
-        BinaryPrimitives.WriteInt64LittleEndian(s[16..], _sequence[i] ?? long.MinValue);
-        BinaryPrimitives.WriteInt64LittleEndian(s[24..], _price[i] ?? long.MinValue);
-        BinaryPrimitives.WriteInt64LittleEndian(s[32..], _size[i] ?? long.MinValue);
-        _hash.AppendData(s[..40]);
-        foreach (var text in (ReadOnlySpan<string?>)[_type[i], _side[i], _tradeId[i], _reason[i]])
+        var s = scratch.AsSpan();
+        BinaryPrimitives.WriteInt64LittleEndian(s, received);
+        BinaryPrimitives.WriteInt64LittleEndian(s[8..], origin);
+        BinaryPrimitives.WriteInt64LittleEndian(s[16..], sequence ?? long.MinValue);
+        BinaryPrimitives.WriteInt64LittleEndian(s[24..], price ?? long.MinValue);
+        BinaryPrimitives.WriteInt64LittleEndian(s[32..], size ?? long.MinValue);
+        hash.AppendData(s[..40]);
+        foreach (var text in (ReadOnlySpan<string?>)[type, side, tradeId, reason])
         {
             var bytes = text is null ? [] : System.Text.Encoding.UTF8.GetBytes(text);
             BinaryPrimitives.WriteInt32LittleEndian(s, text is null ? -1 : bytes.Length);
-            _hash.AppendData(s[..4]);
-            _hash.AppendData(bytes);
+            hash.AppendData(s[..4]);
+            hash.AppendData(bytes);
         }
 
-        foreach (var levels in (ReadOnlySpan<long[]?>)[_bidPrices[i], _bidSizes[i], _askPrices[i], _askSizes[i]])
+        foreach (var levels in (ReadOnlySpan<long[]?>)[bidPrices, bidSizes, askPrices, askSizes])
         {
             BinaryPrimitives.WriteInt32LittleEndian(s, levels?.Length ?? -1);
-            _hash.AppendData(s[..4]);
+            hash.AppendData(s[..4]);
             foreach (var v in levels ?? [])
             {
                 BinaryPrimitives.WriteInt64LittleEndian(s, v);
-                _hash.AppendData(s[..8]);
+                hash.AppendData(s[..8]);
             }
         }
     }

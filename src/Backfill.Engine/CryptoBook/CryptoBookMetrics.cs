@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text;
+using Backfill.Core.Telemetry;
 using System.Text.Json;
 using Backfill.Sources.CryptoLake.Book;
 
@@ -46,77 +46,79 @@ public static class CryptoBookMetrics
         TradeRatio.Record(day.Deltas == 0 ? 0 : (double)day.Trades / day.Deltas, tags);
     }
 
-    /// <summary>Writes the day's points (replacing an earlier file of the same day) and returns its path.</summary>
+    /// <summary>
+    /// Writes the day's points (replacing an earlier file of the same day; 0600 in a 0700 folder) through the same line
+    /// serializer as the OpenTelemetry JSON-lines exporter, and returns its path. Gaps are given per UTC hour (attribute
+    /// <c>hour</c>, 0-23) as well as for the day.
+    /// </summary>
     public static string WriteJsonLines(string metricsDirectory, string dataset, DateOnly date, string symbol, CryptoBookDayResult day, TimeSpan elapsed, long peakMemoryBytes, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(day);
-        Directory.CreateDirectory(metricsDirectory);
         var path = Path.Combine(metricsDirectory, $"{dataset}-{date:yyyy-MM-dd}.jsonl");
         var time = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
-        var text = new StringBuilder();
-        var attributes = new Dictionary<string, string>
+        using var buffer = new MemoryStream();
+        using var json = new Utf8JsonWriter(buffer);
+        KeyValuePair<string, object?>[] attributes =
+        [
+            new("dataset", dataset), new("date", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), new("symbol", symbol),
+        ];
+        MetricPointHead Head(string name, string unit, string type, IReadOnlyList<KeyValuePair<string, object?>>? extra = null) =>
+            new(time, "backfill", MeterName, null, name, unit, type, extra is null ? attributes : [.. attributes, .. extra]);
+        void EndLine()
         {
-            ["dataset"] = dataset, ["date"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["symbol"] = symbol,
-        };
+            json.Flush();
+            buffer.WriteByte((byte)'\n');
+            json.Reset(buffer);
+        }
+
         void Point(string name, string unit, string type, double value)
         {
-            text.Append(JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["timeUnixNano"] = time, ["resource"] = new Dictionary<string, string> { ["service.name"] = "backfill" }, ["scope"] = MeterName,
-                ["name"] = name, ["unit"] = unit, ["type"] = type, ["attributes"] = attributes, ["value"] = value,
-            })).Append('\n');
+            MetricPointJson.Write(json, Head(name, unit, type), value);
+            EndLine();
+        }
+
+        void Count(string name, string unit, long value, IReadOnlyList<KeyValuePair<string, object?>>? extra = null)
+        {
+            MetricPointJson.Write(json, Head(name, unit, "sum", extra), value);
+            EndLine();
         }
 
         void Histogram(string name, string unit, IEnumerable<double> values, double[] bounds)
         {
-            var counts = new long[bounds.Length + 1];
-            long count = 0;
-            double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-            foreach (var v in values)
-            {
-                var bucket = Array.BinarySearch(bounds, v);
-                counts[bucket >= 0 ? bucket : ~bucket]++;
-                count++;
-                sum += v;
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
-
-            text.Append(JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["timeUnixNano"] = time, ["resource"] = new Dictionary<string, string> { ["service.name"] = "backfill" }, ["scope"] = MeterName,
-                ["name"] = name, ["unit"] = unit, ["type"] = "histogram", ["attributes"] = attributes,
-                ["count"] = count, ["sum"] = sum, ["min"] = count == 0 ? 0 : min, ["max"] = count == 0 ? 0 : max,
-                ["bucketBounds"] = bounds, ["bucketCounts"] = counts,
-            })).Append('\n');
+            MetricPointJson.WriteHistogram(json, Head(name, unit, "histogram"), values, bounds);
+            EndLine();
         }
 
         var q = day.Quality;
         var seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
-        Point("backfill.cryptobook.events", "{event}", "sum", day.Rows);
-        Point("backfill.cryptobook.trades", "{event}", "sum", day.Trades);
-        Point("backfill.cryptobook.book_deltas", "{event}", "sum", day.Deltas);
-        Point("backfill.cryptobook.snapshots_written", "{event}", "sum", day.SnapshotsWritten);
+        Count("backfill.cryptobook.events", "{event}", day.Rows);
+        Count("backfill.cryptobook.trades", "{event}", day.Trades);
+        Count("backfill.cryptobook.book_deltas", "{event}", day.Deltas);
+        Count("backfill.cryptobook.snapshots_written", "{event}", day.SnapshotsWritten);
         Point("backfill.cryptobook.throughput", "{event}/s", "gauge", day.Rows / seconds);
         Point("backfill.cryptobook.peak_memory", "By", "gauge", peakMemoryBytes);
-        Point("backfill.cryptobook.gaps", "{gap}", "sum", q.Gaps);
-        Point("backfill.cryptobook.gaps_per_hour", "{gap}/h", "gauge", q.Gaps / 24.0);
-        Point("backfill.cryptobook.crossed", "{message}", "sum", q.CrossedMessages);
-        Point("backfill.cryptobook.crossed_snapshots", "{snapshot}", "sum", q.CrossedSnapshots);
-        Point("backfill.cryptobook.level_mismatches", "{level}", "sum", q.LevelMismatches);
-        Point("backfill.cryptobook.out_of_order", "{message}", "sum", q.OutOfOrderMessages);
-        Point("backfill.cryptobook.duplicates", "{row}", "sum", q.Duplicates);
-        Point("backfill.cryptobook.precision_loss", "{value}", "sum", q.PrecisionLoss + day.TradePrecisionLoss);
-        Point("backfill.cryptobook.rejected_rows", "{row}", "sum", day.Read.Rejected);
+        Count("backfill.cryptobook.messages", "{message}", q.Messages);
+        Count("backfill.cryptobook.snapshots_compared", "{snapshot}", q.DeviationTicks.Count);
+        Count("backfill.cryptobook.gaps", "{gap}", q.Gaps);
+        for (var hour = 0; hour < q.GapsPerHour.Count; hour++)
+        {
+            Count("backfill.cryptobook.gaps_by_hour", "{gap}", q.GapsPerHour[hour], [new("hour", hour)]);
+        }
+
+        Count("backfill.cryptobook.crossed", "{message}", q.CrossedMessages);
+        Count("backfill.cryptobook.crossed_snapshots", "{snapshot}", q.CrossedSnapshots);
+        Count("backfill.cryptobook.level_mismatches", "{level}", q.LevelMismatches);
+        Count("backfill.cryptobook.out_of_order", "{message}", q.OutOfOrderMessages);
+        Count("backfill.cryptobook.duplicates", "{row}", q.Duplicates);
+        Count("backfill.cryptobook.precision_loss", "{value}", q.PrecisionLoss + day.TradePrecisionLoss);
+        Count("backfill.cryptobook.rejected_rows", "{row}", day.Read.Rejected);
         Point("backfill.cryptobook.depth", "{level}", "gauge", day.MaxDepth);
         Point("backfill.cryptobook.trade_book_ratio", "1", "gauge", day.Deltas == 0 ? 0 : (double)day.Trades / day.Deltas);
         Point("backfill.cryptobook.mid_deviation.max", "{tick}", "gauge", q.MaxDeviationTicks);
         Point("backfill.cryptobook.mid_deviation.p99", "{tick}", "gauge", BookQuality.Percentile(q.DeviationTicks, 99));
         Histogram("backfill.cryptobook.mid_deviation", "{tick}", q.DeviationTicks, DeviationBounds);
         Histogram("backfill.cryptobook.clock_skew", "us", q.SkewMicros.Select(v => (double)v), SkewBounds);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text.ToString());
-        File.Move(temp, path, overwrite: true);
+        MetricPointJson.WriteFile(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), append: false);
         return path;
     }
 }

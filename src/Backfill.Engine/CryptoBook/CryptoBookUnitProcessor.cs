@@ -123,6 +123,7 @@ public sealed class CryptoBookUnitProcessor(
             ["backfill.snapshot_interval_seconds"] = book.SnapshotIntervalSeconds.ToString(inv),
             ["backfill.schema_version"] = CryptoBookEventWriter.SchemaVersion,
             ["backfill.order"] = "arrival: book messages by sequence_number, trades and snapshots merged by received_time_ns",
+            ["backfill.snapshots_compared"] = string.Empty,
             ["backfill.gaps"] = string.Empty,
             ["backfill.crossed_messages"] = string.Empty,
             ["backfill.level_mismatches"] = string.Empty,
@@ -138,6 +139,7 @@ public sealed class CryptoBookUnitProcessor(
             var q = result.Quality;
             contentSha = writer.Finish(new Dictionary<string, string>
             {
+                ["backfill.snapshots_compared"] = q.DeviationTicks.Count.ToString(inv),
                 ["backfill.gaps"] = q.Gaps.ToString(inv),
                 ["backfill.crossed_messages"] = q.CrossedMessages.ToString(inv),
                 ["backfill.level_mismatches"] = q.LevelMismatches.ToString(inv),

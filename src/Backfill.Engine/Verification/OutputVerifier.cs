@@ -152,6 +152,13 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
             message = fopProblem;
         }
 
+        if (status == OutputFileStatus.Ok && deep && unit.Dataset == "crypto-book"
+            && await CryptoBook.CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, cancellationToken) is { } bookProblem)
+        {
+            status = OutputFileStatus.Corrupted;
+            message = bookProblem;
+        }
+
         if (status == OutputFileStatus.Ok && !IsOwnerOnly(path, out var mode))
         {
             status = OutputFileStatus.InsecurePermissions;

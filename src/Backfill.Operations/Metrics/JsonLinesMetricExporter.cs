@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Backfill.Core.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
@@ -43,17 +44,7 @@ internal sealed class JsonLinesMetricExporter(string directory, string serviceNa
         {
             lock (_write)
             {
-                SecureFolder.Create(directory);
-                var path = FileFor(directory, _time.GetUtcNow());
-                var created = !File.Exists(path);
-                using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-                if (created && !OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-
-                buffer.Position = 0;
-                buffer.CopyTo(file);
+                MetricPointJson.WriteFile(FileFor(directory, _time.GetUtcNow()), buffer.GetBuffer().AsSpan(0, (int)buffer.Length), append: true);
             }
 
             return ExportResult.Success;
@@ -66,77 +57,49 @@ internal sealed class JsonLinesMetricExporter(string directory, string serviceNa
 
     private void Write(Utf8JsonWriter json, Metric metric, in MetricPoint point)
     {
-        json.WriteStartObject();
-        json.WriteString("timeUnixNano", (point.EndTime.ToUnixTimeMilliseconds() * 1_000_000L).ToString(CultureInfo.InvariantCulture));
-        json.WriteStartObject("resource");
-        json.WriteString("service.name", serviceName);
-        json.WriteEndObject();
-        json.WriteStartObject("scope");
-        json.WriteString("name", metric.MeterName);
-        if (metric.MeterVersion is { } version)
-        {
-            json.WriteString("version", version);
-        }
-
-        json.WriteEndObject();
-        json.WriteString("name", metric.Name);
-        json.WriteString("unit", metric.Unit ?? string.Empty);
-        json.WriteString("type", TypeName(metric.MetricType));
-        json.WriteStartObject("attributes");
+        var attributes = new List<KeyValuePair<string, object?>>();
         foreach (var tag in point.Tags)
         {
-            WriteValue(json, tag.Key, tag.Value);
+            attributes.Add(tag);
         }
 
-        json.WriteEndObject();
+        var head = new MetricPointHead(point.EndTime.ToUnixTimeMilliseconds() * 1_000_000L, serviceName, metric.MeterName, metric.MeterVersion,
+            metric.Name, metric.Unit ?? string.Empty, TypeName(metric.MetricType), attributes);
         switch (metric.MetricType)
         {
             case MetricType.LongSum or MetricType.LongSumNonMonotonic:
-                json.WriteNumber("value", point.GetSumLong());
+                MetricPointJson.Write(json, head, point.GetSumLong());
                 break;
             case MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic:
-                json.WriteNumber("value", point.GetSumDouble());
+                MetricPointJson.Write(json, head, point.GetSumDouble());
                 break;
             case MetricType.LongGauge:
-                json.WriteNumber("value", point.GetGaugeLastValueLong());
+                MetricPointJson.Write(json, head, point.GetGaugeLastValueLong());
                 break;
             case MetricType.DoubleGauge:
-                json.WriteNumber("value", point.GetGaugeLastValueDouble());
+                MetricPointJson.Write(json, head, point.GetGaugeLastValueDouble());
                 break;
             case MetricType.Histogram:
-                json.WriteNumber("count", point.GetHistogramCount());
-                json.WriteNumber("sum", point.GetHistogramSum());
-                if (point.TryGetHistogramMinMaxValues(out var min, out var max))
-                {
-                    json.WriteNumber("min", min);
-                    json.WriteNumber("max", max);
-                }
-
-                json.WriteStartArray("bucketBounds");
+                var bounds = new List<double>();
+                var counts = new List<long>();
                 foreach (var bucket in point.GetHistogramBuckets())
                 {
                     if (!double.IsPositiveInfinity(bucket.ExplicitBound))
                     {
-                        json.WriteNumberValue(bucket.ExplicitBound);
+                        bounds.Add(bucket.ExplicitBound);
                     }
+
+                    counts.Add(bucket.BucketCount);
                 }
 
-                json.WriteEndArray();
-                json.WriteStartArray("bucketCounts");
-                foreach (var bucket in point.GetHistogramBuckets())
-                {
-                    json.WriteNumberValue(bucket.BucketCount);
-                }
-
-                json.WriteEndArray();
+                var hasRange = point.TryGetHistogramMinMaxValues(out var min, out var max);
+                MetricPointJson.WriteHistogram(json, head, point.GetHistogramCount(), point.GetHistogramSum(),
+                    hasRange ? min : null, hasRange ? max : null, bounds, counts);
                 break;
             default:
-                json.WriteNumber("count", point.GetHistogramCount());
-                json.WriteNumber("sum", point.GetHistogramSum());
+                MetricPointJson.WriteHistogram(json, head, point.GetHistogramCount(), point.GetHistogramSum(), null, null, null, null);
                 break;
         }
-
-        json.WriteEndObject();
     }
 
     private static string TypeName(MetricType type) => type switch
@@ -145,26 +108,4 @@ internal sealed class JsonLinesMetricExporter(string directory, string serviceNa
         MetricType.LongGauge or MetricType.DoubleGauge => "gauge",
         _ => "histogram",
     };
-
-    private static void WriteValue(Utf8JsonWriter json, string key, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                json.WriteNull(key);
-                break;
-            case bool b:
-                json.WriteBoolean(key, b);
-                break;
-            case int or long or short or byte:
-                json.WriteNumber(key, Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case double or float:
-                json.WriteNumber(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
-                break;
-            default:
-                json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
-        }
-    }
 }

@@ -24,7 +24,7 @@ public static class CryptoLakeMarket
     {
         ArgumentNullException.ThrowIfNull(options);
         var dayStart = (date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
-        var random = new Random(HashCode.Combine(options.Seed, date.DayNumber, options.Symbol));
+        var random = new Random(StableSeed(options.Seed, date.DayNumber, options.Symbol));
         var book = new OrderBook();
         var mid = 6_000_000L + random.Next(-200_000, 200_000);
         for (var i = 1; i <= 200; i++)
@@ -194,5 +194,17 @@ public static class CryptoLakeMarket
         }
 
         return [.. columns];
+    }
+
+    /// <summary>A seed that is the same in every process (<see cref="HashCode"/> is randomized per process).</summary>
+    private static int StableSeed(int seed, int dayNumber, string symbol)
+    {
+        var h = 17L;
+        foreach (var c in symbol)
+        {
+            h = unchecked((h * 31) + c);
+        }
+
+        return unchecked((int)((h * 1_000_003) ^ ((long)seed * 7_919) ^ ((long)dayNumber * 104_729)));
     }
 }

@@ -50,12 +50,157 @@ public sealed class CryptoBookUnitProcessorTests
         var types = group.Column(2).LogicalReader<string>().ReadAll((int)group.MetaData.NumRows);
         Assert.Equal(expected.Trades, types.LongCount(t => t == CryptoBookEventType.Trade) + CountRest(file, 2, CryptoBookEventType.Trade));
 
-        var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl"), Ct);
-        Assert.Contains(lines, l => l.Contains("\"name\":\"backfill.cryptobook.events\"", StringComparison.Ordinal) && l.Contains("\"scope\":\"Backfill.CryptoBook\"", StringComparison.Ordinal));
+        var metricsPath = Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl");
+        var lines = await File.ReadAllLinesAsync(metricsPath, Ct);
+        Assert.Contains(lines, l => l.Contains("\"name\":\"backfill.cryptobook.events\"", StringComparison.Ordinal) && l.Contains("\"scope\":{\"name\":\"Backfill.CryptoBook\"}", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("\"bucketCounts\"", StringComparison.Ordinal) && l.Contains("clock_skew", StringComparison.Ordinal));
+        Assert.Equal(24, lines.Count(l => l.Contains("\"name\":\"backfill.cryptobook.gaps_by_hour\"", StringComparison.Ordinal)));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(metricsPath));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(metricsPath)!));
+        }
 
         var again = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
         Assert.Equal(UnitOutcomeKind.Skipped, again.Kind);
+    }
+
+    [Fact]
+    public async Task A_day_with_a_missing_message_reports_its_gap_in_the_hour_it_was_found_in_the_exporter_line_shape()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        var mirror = Path.Combine(folder, "lake");
+        CryptoLakeMarket.WriteDay(mirror, Day, new CryptoLakeDayOptions { MessagesPerSecond = 0.2, DataFaults = new HashSet<CryptoLakeFaultKind> { CryptoLakeFaultKind.SequenceGap } });
+        await using var ledger = new SqliteLedger(Path.Combine(folder, "backfill.db"));
+        await ledger.MigrateAsync(Ct);
+        using var store = LakeStore.Open(mirror);
+        var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "data", "out"), TempDirectory = Path.Combine(folder, "temp") };
+        var processor = new CryptoBookUnitProcessor(ledger, store, Book(mirror), options);
+
+        var outcome = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+
+        Assert.Equal(UnitOutcomeKind.Success, outcome.Kind);
+        var points = (await File.ReadAllLinesAsync(Path.Combine(folder, "data", "metrics", "crypto-book-2024-08-08.jsonl"), Ct))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var gaps = points.Single(p => p.GetProperty("name").GetString() == "backfill.cryptobook.gaps").GetProperty("value").GetInt64();
+        Assert.True(gaps >= 1);
+        var byHour = points.Where(p => p.GetProperty("name").GetString() == "backfill.cryptobook.gaps_by_hour")
+            .ToDictionary(p => p.GetProperty("attributes").GetProperty("hour").GetInt32(), p => p.GetProperty("value").GetInt64());
+        Assert.Equal(Enumerable.Range(0, 24), byHour.Keys.Order());
+        Assert.Equal(gaps, byHour.Values.Sum());
+        Assert.True(byHour[12] >= 1, "the message left out at midday is found at the next snapshot, in hour 12"); // the simulator drops the middle message of the day
+        foreach (var p in points)
+        {
+            Assert.Equal("Backfill.CryptoBook", p.GetProperty("scope").GetProperty("name").GetString());
+            Assert.Equal("backfill", p.GetProperty("resource").GetProperty("service.name").GetString());
+            Assert.True(long.Parse(p.GetProperty("timeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal("2024-08-08", p.GetProperty("attributes").GetProperty("date").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Deep_verify_recomputes_the_content_checksum_from_the_rows_and_finds_a_changed_price()
+    {
+        var folder = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
+        var mirror = Path.Combine(folder, "lake");
+        CryptoLakeMarket.WriteDay(mirror, Day, new CryptoLakeDayOptions { MessagesPerSecond = 0.1 });
+        var db = Path.Combine(folder, "backfill.db");
+        await using var ledger = new SqliteLedger(db);
+        await ledger.MigrateAsync(Ct);
+        using var store = LakeStore.Open(mirror);
+        var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "out"), TempDirectory = Path.Combine(folder, "temp") };
+        var outcome = await new CryptoBookUnitProcessor(ledger, store, Book(mirror), options).ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+        Assert.Equal(UnitOutcomeKind.Success, outcome.Kind);
+        var verifier = new Backfill.Engine.Verification.OutputVerifier(ledger);
+        var clean = await verifier.VerifyAsync("crypto-book", options.OutputDirectory, null, null, deep: true, Ct);
+        Assert.True(clean.AllOk, string.Join("; ", clean.Findings.Select(f => f.Message)));
+
+        // One trade price changed, the file rewritten with the same metadata and the ledger made to agree with the new
+        // bytes: only re-reading the rows can tell.
+        var path = outcome.FilePath!;
+        RewriteWithOnePriceChanged(path);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(path, Ct)));
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db}"))
+        {
+            await connection.OpenAsync(Ct);
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE processing_log SET file_sha256 = $sha, file_size = $size WHERE dataset = 'crypto-book'";
+            update.Parameters.AddWithValue("$sha", sha);
+            update.Parameters.AddWithValue("$size", new FileInfo(path).Length);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync(Ct));
+        }
+
+        Assert.True((await verifier.VerifyAsync("crypto-book", options.OutputDirectory, null, null, deep: false, Ct)).AllOk);
+        var deep = await verifier.VerifyAsync("crypto-book", options.OutputDirectory, null, null, deep: true, Ct);
+        var finding = Assert.Single(deep.Findings);
+        Assert.Equal(Backfill.Engine.Verification.OutputFileStatus.Corrupted, finding.Status);
+        Assert.Contains("the rows were changed after writing", finding.Message, StringComparison.Ordinal);
+    }
+
+    private static void RewriteWithOnePriceChanged(string path)
+    {
+        var copy = path + ".orig";
+        File.Move(path, copy);
+        using (var reader = new ParquetFileReader(copy))
+        {
+            var metadata = reader.FileMetaData.KeyValueMetadata.ToDictionary();
+            Column[] columns =
+            [
+                new Column<long>("received_time_ns"), new Column<long>("origin_time_ns"), new Column<string>("event_type"),
+                new Column<long?>("sequence_number"), new Column<string>("side"), new Column<long?>("price_ticks"), new Column<long?>("size_lots"),
+                new Column<string>("trade_id"), new Column<string>("snapshot_reason"), new Column<long[]>("bid_price_ticks"),
+                new Column<long[]>("bid_size_lots"), new Column<long[]>("ask_price_ticks"), new Column<long[]>("ask_size_lots"),
+            ];
+            using var writer = new ParquetFileWriter(path, columns, keyValueMetadata: metadata);
+            var changed = false;
+            for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
+            {
+                using var group = reader.RowGroup(g);
+                var n = (int)group.MetaData.NumRows;
+                using var output = writer.AppendRowGroup();
+                void Copy<T>(int column, Func<T[], T[]>? change = null)
+                {
+                    using var from = group.Column(column).LogicalReader<T>();
+                    var values = from.ReadAll(n);
+                    using var to = output.NextColumn().LogicalWriter<T>();
+                    to.WriteBatch(change is null ? values : change(values));
+                }
+
+                var types = group.Column(2).LogicalReader<string>().ReadAll(n);
+                Copy<long>(0);
+                Copy<long>(1);
+                Copy<string>(2);
+                Copy<long?>(3);
+                Copy<string>(4);
+                Copy<long?>(5, prices =>
+                {
+                    var at = Array.IndexOf(types, CryptoBookEventType.Trade);
+                    if (!changed && at >= 0)
+                    {
+                        prices[at] += 1;
+                        changed = true;
+                    }
+
+                    return prices;
+                });
+                Copy<long?>(6);
+                Copy<string>(7);
+                Copy<string>(8);
+                Copy<long[]>(9);
+                Copy<long[]>(10);
+                Copy<long[]>(11);
+                Copy<long[]>(12);
+            }
+
+            writer.Close();
+            Assert.True(changed);
+        }
+
+        File.Delete(copy);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 
     [Fact]
