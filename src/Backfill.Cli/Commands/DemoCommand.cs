@@ -45,7 +45,7 @@ internal static class DemoCommand
                 throw new InvalidInputException($"--scale: {size.ToString(CultureInfo.InvariantCulture)} must be above 0 and at most 1.");
             }
 
-            var folder = Directory.CreateTempSubdirectory("backfill-demo-").FullName;
+            var folder = DemoFolder.Create("spx");
             var db = Path.Combine(folder, "backfill.db");
             var exit = ExitCodes.Failed;
             try
@@ -86,16 +86,7 @@ internal static class DemoCommand
             }
             finally
             {
-                if (parse.GetValue(keep))
-                {
-                    context.Say($"Kept {folder}.");
-                }
-                else
-                {
-                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                    Directory.Delete(folder, recursive: true);
-                    context.Say("Removed the temporary folder (use --keep to keep it).");
-                }
+                DemoFolder.Finish(context, folder, parse.GetValue(keep));
             }
 
             return exit;

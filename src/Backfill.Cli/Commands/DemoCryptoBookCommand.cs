@@ -24,7 +24,7 @@ internal static class DemoCryptoBookCommand
         }
 
         var environment = context.Environment;
-        var folder = Directory.CreateTempSubdirectory("backfill-demo-crypto-").FullName;
+        var folder = DemoFolder.Create("crypto");
         var db = Path.Combine(folder, "backfill.db");
         var output = Path.Combine(folder, "data", "parquet");
         var exit = ExitCodes.Failed;
@@ -71,16 +71,7 @@ internal static class DemoCryptoBookCommand
         }
         finally
         {
-            if (keep)
-            {
-                context.Say($"Kept {folder}.");
-            }
-            else
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(folder, recursive: true);
-                context.Say("Removed the temporary folder (use --keep to keep it).");
-            }
+            DemoFolder.Finish(context, folder, keep);
         }
     }
 }

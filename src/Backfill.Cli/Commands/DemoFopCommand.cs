@@ -21,7 +21,7 @@ internal static class DemoFopCommand
     public static async Task<int> RunAsync(CommandContext context, bool keep, CancellationToken ct)
     {
         var environment = context.Environment;
-        var folder = Directory.CreateTempSubdirectory("backfill-demo-fop-").FullName;
+        var folder = DemoFolder.Create("fop");
         var db = Path.Combine(folder, "backfill.db");
         var output = Path.Combine(folder, "data");
         var exit = ExitCodes.Failed;
@@ -84,16 +84,7 @@ internal static class DemoFopCommand
         }
         finally
         {
-            if (keep)
-            {
-                context.Say($"Kept {folder}.");
-            }
-            else
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(folder, recursive: true);
-                context.Say("Removed the temporary folder (use --keep to keep it).");
-            }
+            DemoFolder.Finish(context, folder, keep);
         }
     }
 }

@@ -20,7 +20,7 @@ internal static class DemoOhlcvCommand
     public static async Task<int> RunAsync(CommandContext context, bool keep, CancellationToken ct)
     {
         var environment = context.Environment;
-        var folder = Directory.CreateTempSubdirectory("backfill-demo-ohlcv-").FullName;
+        var folder = DemoFolder.Create("ohlcv");
         var db = Path.Combine(folder, "backfill.db");
         var output = Path.Combine(folder, "data");
         var keyFile = Path.Combine(folder, "keys", "ohlcv-keys.json");
@@ -92,16 +92,7 @@ internal static class DemoOhlcvCommand
         }
         finally
         {
-            if (keep)
-            {
-                context.Say($"Kept {folder}.");
-            }
-            else
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(folder, recursive: true);
-                context.Say("Removed the temporary folder, its key and the backup (use --keep to keep them).");
-            }
+            DemoFolder.Finish(context, folder, keep, "Removed the temporary folder, its key and the backup (use --keep to keep them).");
         }
     }
 }
