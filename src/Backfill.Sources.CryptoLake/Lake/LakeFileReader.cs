@@ -30,24 +30,15 @@ public static class LakeFileReader
         {
             using var group = file.RowGroup(g);
             var n = checked((int)group.MetaData.NumRows);
-            var origin = new long[n];
-            var received = new long[n];
+            var times = RowTimes.Read(group, cOrigin, cReceived, n);
             var seq = new long[n];
             var side = new bool[n];
             var price = new double[n];
             var size = new double[n];
-            var pOrigin = new bool[n];
-            var pReceived = new bool[n];
             var pSeq = new bool[n];
             var pSide = new bool[n];
             var pPrice = new bool[n];
             var pSize = new bool[n];
-            if (cOrigin >= 0)
-            {
-                LakeColumns.ReadNanos(group, cOrigin, n, origin, pOrigin);
-            }
-
-            LakeColumns.ReadNanos(group, cReceived, n, received, pReceived);
             LakeColumns.ReadInt64(group, cSeq, n, seq, pSeq);
             LakeColumns.ReadBool(group, cSide, n, side, pSide);
             LakeColumns.ReadDouble(group, cPrice, n, price, pPrice);
@@ -55,7 +46,7 @@ public static class LakeFileReader
             for (var i = 0; i < n; i++)
             {
                 var row = stats.Rows++;
-                if (!pReceived[i] || !pSeq[i] || !pSide[i] || !pPrice[i] || !pSize[i])
+                if (!times.HasReceived[i] || !pSeq[i] || !pSide[i] || !pPrice[i] || !pSize[i])
                 {
                     stats.Reject(table, row, "a required field is null");
                 }
@@ -65,7 +56,7 @@ public static class LakeFileReader
                 }
                 else
                 {
-                    yield return new LakeDelta(seq[i], cOrigin >= 0 && pOrigin[i] ? origin[i] : received[i], received[i], side[i], price[i], size[i]);
+                    yield return new LakeDelta(seq[i], times.Origin(i), times.Received[i], side[i], price[i], size[i]);
                 }
             }
         }
@@ -86,20 +77,11 @@ public static class LakeFileReader
         {
             using var group = file.RowGroup(g);
             var n = checked((int)group.MetaData.NumRows);
-            var origin = new long[n];
-            var received = new long[n];
+            var times = RowTimes.Read(group, cOrigin, cReceived, n);
             var price = new double[n];
             var qty = new double[n];
-            var pOrigin = new bool[n];
-            var pReceived = new bool[n];
             var pPrice = new bool[n];
             var pQty = new bool[n];
-            if (cOrigin >= 0)
-            {
-                LakeColumns.ReadNanos(group, cOrigin, n, origin, pOrigin);
-            }
-
-            LakeColumns.ReadNanos(group, cReceived, n, received, pReceived);
             LakeColumns.ReadDouble(group, cPrice, n, price, pPrice);
             LakeColumns.ReadDouble(group, cQty, n, qty, pQty);
             var sides = cSide >= 0 ? LakeColumns.ReadStrings(group, cSide, n) : null;
@@ -107,7 +89,7 @@ public static class LakeFileReader
             for (var i = 0; i < n; i++)
             {
                 var row = stats.Rows++;
-                if (!pReceived[i] || !pPrice[i] || !pQty[i])
+                if (!times.HasReceived[i] || !pPrice[i] || !pQty[i])
                 {
                     stats.Reject(table, row, "a required field is null");
                 }
@@ -123,7 +105,7 @@ public static class LakeFileReader
                         "sell" or "SELL" or "Sell" => false,
                         _ => null,
                     };
-                    yield return new LakeTrade(cOrigin >= 0 && pOrigin[i] ? origin[i] : received[i], received[i], ids?[i], buyer, price[i], qty[i]);
+                    yield return new LakeTrade(times.Origin(i), times.Received[i], ids?[i], buyer, price[i], qty[i]);
                 }
             }
         }
@@ -156,18 +138,9 @@ public static class LakeFileReader
         {
             using var group = file.RowGroup(g);
             var n = checked((int)group.MetaData.NumRows);
-            var origin = new long[n];
-            var received = new long[n];
+            var times = RowTimes.Read(group, cOrigin, cReceived, n);
             var seq = new long[n];
-            var pOrigin = new bool[n];
-            var pReceived = new bool[n];
             var pSeq = new bool[n];
-            if (cOrigin >= 0)
-            {
-                LakeColumns.ReadNanos(group, cOrigin, n, origin, pOrigin);
-            }
-
-            LakeColumns.ReadNanos(group, cReceived, n, received, pReceived);
             LakeColumns.ReadInt64(group, cSeq, n, seq, pSeq);
             var values = new double[4, BookLevels][];
             var present = new bool[4, BookLevels][];
@@ -187,7 +160,7 @@ public static class LakeFileReader
             for (var i = 0; i < n; i++)
             {
                 var row = stats.Rows++;
-                if (!pReceived[i] || !pSeq[i])
+                if (!times.HasReceived[i] || !pSeq[i])
                 {
                     stats.Reject(table, row, "received time or sequence_number is null");
                     continue;
@@ -201,7 +174,7 @@ public static class LakeFileReader
                     continue;
                 }
 
-                yield return new LakeSnapshot(seq[i], cOrigin >= 0 && pOrigin[i] ? origin[i] : received[i], received[i], bids, bidSizes, asks, askSizes);
+                yield return new LakeSnapshot(seq[i], times.Origin(i), times.Received[i], bids, bidSizes, asks, askSizes);
             }
         }
     }
@@ -225,5 +198,32 @@ public static class LakeFileReader
         }
 
         return prices;
+    }
+
+    /// <summary>One row group's receive times (required) and origin times (optional: a row without one takes its receive time).</summary>
+    private sealed class RowTimes
+    {
+        private long[] _origin = [];
+        private bool[] _hasOrigin = [];
+
+        public long[] Received { get; private init; } = [];
+
+        public bool[] HasReceived { get; private init; } = [];
+
+        public static RowTimes Read(RowGroupReader group, int originColumn, int receivedColumn, int rows)
+        {
+            var times = new RowTimes { Received = new long[rows], HasReceived = new bool[rows] };
+            if (originColumn >= 0)
+            {
+                times._origin = new long[rows];
+                times._hasOrigin = new bool[rows];
+                LakeColumns.ReadNanos(group, originColumn, rows, times._origin, times._hasOrigin);
+            }
+
+            LakeColumns.ReadNanos(group, receivedColumn, rows, times.Received, times.HasReceived);
+            return times;
+        }
+
+        public long Origin(int row) => row < _hasOrigin.Length && _hasOrigin[row] ? _origin[row] : Received[row];
     }
 }
