@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Backfill.Core.Errors;
-using Backfill.Engine.CryptoBook;
+using Backfill.Engine.Datasets.CryptoBook;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Sqlite;
 using Backfill.Simulators.CryptoLake;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Sqlite;
 using Backfill.Simulators.Databento;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Backfill.Core.Datasets;
-using Backfill.Storage.Parquet;
-using Backfill.Storage.Staging;
+using Backfill.Sources.ThetaData.Greeks;
+using Backfill.Engine.Datasets.Spx.Parquet;
+using Backfill.Engine.Datasets.Spx.Staging;
 
 namespace Backfill.Bench;
 

@@ -1,3 +1,4 @@
+using Backfill.Engine.Datasets.Spx;
 using System.Diagnostics;
 using System.Globalization;
 using Backfill.Core.Calendars;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Simulators.ThetaData;
 using Backfill.Sources.ThetaData;

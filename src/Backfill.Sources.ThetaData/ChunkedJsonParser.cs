@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 
 namespace Backfill.Sources.ThetaData;

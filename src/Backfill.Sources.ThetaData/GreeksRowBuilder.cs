@@ -1,5 +1,5 @@
 using System.Globalization;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 
 namespace Backfill.Sources.ThetaData;
 

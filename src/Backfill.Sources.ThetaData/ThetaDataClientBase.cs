@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Core.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Microsoft.Extensions.Logging;
 

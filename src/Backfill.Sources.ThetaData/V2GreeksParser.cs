@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 
 namespace Backfill.Sources.ThetaData;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 
 namespace Backfill.Sources.ThetaData;
 

@@ -1,10 +1,10 @@
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
 using Backfill.Ledger.Sqlite;
-using Backfill.Storage.Parquet;
+using Backfill.Engine.Datasets.Spx.Parquet;
 using Backfill.Storage.Publish;
-using Backfill.Storage.Staging;
+using Backfill.Engine.Datasets.Spx.Staging;
 
 namespace Backfill.Engine.Tests;
 

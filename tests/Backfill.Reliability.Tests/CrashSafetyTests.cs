@@ -290,7 +290,7 @@ public sealed class CrashSafetyTests
                 Assert.True(await Harness.Sha256Async(file) == sha, $"{when}: '{file}' differs from the reference file");
                 var unit = units.GetValueOrDefault(day);
                 var success = unit?.Status == UnitStatus.Success;
-                var result = await verifier.VerifyAsync(file, success ? unit!.FileSha256 : null, success ? unit!.RowCount : null, deep: false, Harness.Ct);
+                var result = await verifier.VerifyAsync(file, success ? unit!.FileSha256 : null, success ? unit!.RowCount : null, cancellationToken: Harness.Ct);
                 Assert.True(result.IsOk, $"{when}: {file}: {result.Status} {result.Message}");
             }
         }

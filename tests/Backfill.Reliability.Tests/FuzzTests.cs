@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Cli;
 using Backfill.Core.Errors;
 using Backfill.Simulators.ThetaData;

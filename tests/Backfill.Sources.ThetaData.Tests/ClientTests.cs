@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Simulators.ThetaData;
 using static Backfill.Sources.ThetaData.Tests.TestSupport;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Simulators.ThetaData;
 

@@ -1,3 +1,4 @@
+using Backfill.Tests.Shared;
 using Backfill.Storage.Publish;
 
 namespace Backfill.Storage.Tests;

@@ -1,3 +1,4 @@
+using Backfill.Tests.Shared;
 using Backfill.Core.Errors;
 using Backfill.Storage.Disk;
 using Backfill.Storage.Layout;

@@ -3,7 +3,7 @@ using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Encryption;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 
 namespace Backfill.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Ledger.Sqlite;
 using Backfill.Simulators.Databento;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Gaps;
 
 namespace Backfill.Cli.Commands;

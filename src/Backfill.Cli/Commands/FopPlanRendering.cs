@@ -2,7 +2,7 @@ using System.Globalization;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Gaps;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;

@@ -6,7 +6,7 @@ using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
 using Backfill.Storage.Publish;
-using Backfill.Storage.Staging;
+using Backfill.Engine.Datasets.Spx.Staging;
 
 namespace Backfill.Cli.Commands;
 

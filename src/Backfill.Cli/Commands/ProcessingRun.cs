@@ -1,9 +1,10 @@
+using Backfill.Engine.Datasets.Spx;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Gaps;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Backfill.Operations.Metrics;
@@ -43,7 +44,7 @@ internal static class ProcessingRun
         var fop = dataset.Name == "fop";
         var ohlcv = dataset.Name == "ohlcv";
         var cryptoBook = dataset.Name == "crypto-book";
-        var cryptoOptions = cryptoBook ? Backfill.Engine.CryptoBook.CryptoBookOptions.From(settings) : null;
+        var cryptoOptions = cryptoBook ? Backfill.Engine.Datasets.CryptoBook.CryptoBookOptions.From(settings) : null;
         using var lake = cryptoOptions is null ? null : Backfill.Sources.CryptoLake.Lake.LakeStore.Open(cryptoOptions.LakeLocation, retry: retry);
         using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
         var ohlcvKeys = ohlcv ? KeysCommand.LoadStore(settings, context.Environment) : null;
@@ -57,7 +58,7 @@ internal static class ProcessingRun
             IUnitProcessor processor;
             if (lake is not null)
             {
-                processor = new Backfill.Engine.CryptoBook.CryptoBookUnitProcessor(ledger, lake, cryptoOptions!, options, context.Environment.Time);
+                processor = new Backfill.Engine.Datasets.CryptoBook.CryptoBookUnitProcessor(ledger, lake, cryptoOptions!, options, context.Environment.Time);
             }
             else if (alphaVantage is not null)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 using Backfill.Engine.Processing;
 
 namespace Backfill.Cli.Commands;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.CryptoBook;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.CryptoBook;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Health;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 using Backfill.Sources.CryptoLake.Lake;
 using Backfill.Sources.Databento.Dbn;
 using Backfill.Sources.Databento.Http;

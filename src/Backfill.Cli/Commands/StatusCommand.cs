@@ -45,7 +45,7 @@ internal static class StatusCommand
             table.Add("last_activity", summary.LastActivity);
             if (dataset.Name == "ohlcv")
             {
-                var budget = new Backfill.Engine.Ohlcv.LedgerRequestBudget(ledger, Backfill.Engine.Ohlcv.OhlcvSourceFactory.DailyBudget(settings), environment.Time);
+                var budget = new Backfill.Engine.Datasets.Ohlcv.LedgerRequestBudget(ledger, Backfill.Engine.Datasets.Ohlcv.OhlcvSourceFactory.DailyBudget(settings), environment.Time);
                 table.Add("requests_today", await budget.UsedTodayAsync(ct));
                 table.Add("daily_budget", budget.Limit);
                 table.Add("budget_day", budget.Today);

@@ -5,7 +5,7 @@ using Backfill.Engine.Verification;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
 using Backfill.Storage.Publish;
-using Backfill.Storage.Staging;
+using Backfill.Engine.Datasets.Spx.Staging;
 
 namespace Backfill.Engine.Cleanup;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
 using Backfill.Ledger;

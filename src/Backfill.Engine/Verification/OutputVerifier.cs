@@ -129,8 +129,8 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
         try
         {
             result = unit.Dataset == "ohlcv"
-                ? await Ohlcv.OhlcvFileVerifier.VerifyAsync(path, unit, keys, cancellationToken)
-                : await _verifier.VerifyAsync(path, unit.FileSha256, unit.RowCount, deep, cancellationToken);
+                ? await Datasets.Ohlcv.OhlcvFileVerifier.VerifyAsync(path, unit, keys, cancellationToken)
+                : await _verifier.VerifyAsync(path, unit.FileSha256, unit.RowCount, deep && unit.Dataset == "spx" ? Datasets.Spx.Parquet.SpxContentChecksum.OfFile : null, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -146,14 +146,14 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
         };
         var message = result.Message;
         if (status == OutputFileStatus.Ok && deep && unit.Dataset == "fop"
-            && await Fop.FopFileVerifier.VerifyAsync(path, unit.TradeDate, cancellationToken) is { } fopProblem)
+            && await Datasets.Fop.FopFileVerifier.VerifyAsync(path, unit.TradeDate, cancellationToken) is { } fopProblem)
         {
             status = OutputFileStatus.Corrupted;
             message = fopProblem;
         }
 
         if (status == OutputFileStatus.Ok && deep && unit.Dataset == "crypto-book"
-            && await CryptoBook.CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, cancellationToken) is { } bookProblem)
+            && await Datasets.CryptoBook.CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, cancellationToken) is { } bookProblem)
         {
             status = OutputFileStatus.Corrupted;
             message = bookProblem;

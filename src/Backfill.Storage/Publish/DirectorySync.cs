@@ -7,7 +7,7 @@ namespace Backfill.Storage.Publish;
 /// file handle (<c>File.OpenHandle</c> rejects directories on Linux), so this calls libc <c>open(O_DIRECTORY)</c>
 /// and <c>fsync</c> directly. On Windows (NTFS journals metadata) and where libc is missing it is a no-op.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int OpenDirectory = 0x10000; // O_DIRECTORY on Linux x64 and arm64.

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Backfill.Storage.Parquet;
+using System.Globalization;
 using Backfill.Storage.Publish;
 using ParquetSharp;
 
@@ -16,8 +16,10 @@ public sealed class ParquetFileVerifier
 
     /// <param name="expectedSha256">File hash recorded in the ledger, or null when unknown.</param>
     /// <param name="expectedRowCount">Row count recorded in the ledger, or null when unknown.</param>
-    /// <param name="deep">Also re-read every row and recompute the content checksum (spx files).</param>
-    public async Task<VerificationResult> VerifyAsync(string path, string? expectedSha256, long? expectedRowCount, bool deep = false, CancellationToken cancellationToken = default)
+    /// <param name="recomputeContentSha256">Deep mode: re-reads every row of the file and returns the content checksum
+    /// it hashes to, compared with <c>backfill.content_sha256</c> (the dataset's own reader; null = not deep).</param>
+    public async Task<VerificationResult> VerifyAsync(
+        string path, string? expectedSha256, long? expectedRowCount, Func<string, string>? recomputeContentSha256 = null, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(path))
         {
@@ -35,10 +37,10 @@ public sealed class ParquetFileVerifier
             return new VerificationResult(VerificationStatus.Unreadable, $"'{path}' is not a complete Parquet file (PAR1 magic missing at start or end).", sha256);
         }
 
-        return await Task.Run(() => VerifyContent(path, sha256, expectedRowCount, deep), cancellationToken);
+        return await Task.Run(() => VerifyContent(path, sha256, expectedRowCount, recomputeContentSha256), cancellationToken);
     }
 
-    private static VerificationResult VerifyContent(string path, string sha256, long? expectedRowCount, bool deep)
+    private static VerificationResult VerifyContent(string path, string sha256, long? expectedRowCount, Func<string, string>? recomputeContentSha256)
     {
         IReadOnlyDictionary<string, string> metadata;
         long footerRows;
@@ -54,10 +56,10 @@ public sealed class ParquetFileVerifier
             return new VerificationResult(VerificationStatus.Unreadable, $"'{path}' footer cannot be read: {ex.Message}", sha256);
         }
 
-        if (!metadata.TryGetValue(SpxParquetMetadata.RowCount, out var rowCountText)
+        if (!metadata.TryGetValue(ParquetMetadataKeys.RowCount, out var rowCountText)
             || !long.TryParse(rowCountText, NumberStyles.None, CultureInfo.InvariantCulture, out var metadataRows))
         {
-            return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' has no valid {SpxParquetMetadata.RowCount} metadata.", sha256, footerRows);
+            return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' has no valid {ParquetMetadataKeys.RowCount} metadata.", sha256, footerRows);
         }
 
         if (metadataRows != footerRows)
@@ -70,23 +72,17 @@ public sealed class ParquetFileVerifier
             return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' holds {footerRows} rows, the ledger expects {expected}.", sha256, footerRows);
         }
 
-        if (deep && metadata.TryGetValue(SpxParquetMetadata.Dataset, out var dataset) && dataset == SpxParquetMetadata.SpxDataset)
+        if (recomputeContentSha256 is not null)
         {
-            if (!metadata.TryGetValue(SpxParquetMetadata.ContentSha256, out var contentSha))
+            if (!metadata.TryGetValue(ParquetMetadataKeys.ContentSha256, out var contentSha))
             {
-                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' has no {SpxParquetMetadata.ContentSha256} metadata.", sha256, footerRows);
+                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' has no {ParquetMetadataKeys.ContentSha256} metadata.", sha256, footerRows);
             }
 
             string recomputed;
             try
             {
-                using var checksum = new ContentChecksum();
-                foreach (var row in SpxParquetReader.ReadRows(path))
-                {
-                    checksum.Append(row);
-                }
-
-                recomputed = checksum.FinishHex();
+                recomputed = recomputeContentSha256(path);
             }
             catch (Exception ex) when (ex is ParquetException or InvalidDataException or OverflowException)
             {

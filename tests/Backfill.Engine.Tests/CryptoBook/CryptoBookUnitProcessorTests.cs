@@ -1,5 +1,5 @@
 using Backfill.Core.Errors;
-using Backfill.Engine.CryptoBook;
+using Backfill.Engine.Datasets.CryptoBook;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
 using Backfill.Ledger.Sqlite;

@@ -1,6 +1,6 @@
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Fop;
+using Backfill.Engine.Datasets.Fop;
 using Backfill.Engine.Processing;
 using Backfill.Engine.Verification;
 using Backfill.Ledger.Model;

@@ -1,6 +1,6 @@
 using System.Text;
 using Backfill.Core.Errors;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 
 namespace Backfill.Engine.Tests.Ohlcv;
 

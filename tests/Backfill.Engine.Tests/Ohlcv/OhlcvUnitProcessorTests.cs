@@ -2,7 +2,7 @@ using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
 using Backfill.Encryption;
 using Backfill.Engine.Gaps;
-using Backfill.Engine.Ohlcv;
+using Backfill.Engine.Datasets.Ohlcv;
 using Backfill.Engine.Processing;
 using Backfill.Engine.Verification;
 using Backfill.Ledger.Model;

@@ -1,5 +1,6 @@
+using Backfill.Engine.Datasets.Spx;
 using Backfill.Core.Calendars;
-using Backfill.Core.Datasets;
+using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Sqlite;

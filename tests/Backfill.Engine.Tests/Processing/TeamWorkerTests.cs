@@ -1,3 +1,4 @@
+using Backfill.Engine.Datasets.Spx;
 using Backfill.Core.Calendars;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
@@ -130,7 +131,7 @@ public sealed class TeamWorkerTests
                 TempDirectory = Path.Combine(folder, "temp"),
                 Retry = EngineFixture.FastRetry,
             };
-            var processor = new SpxUnitProcessor(ledger, (Backfill.Core.Datasets.IOptionGreeksSource)source, NyseCalendar.Instance, options, owner: "lanes");
+            var processor = new SpxUnitProcessor(ledger, (Backfill.Sources.ThetaData.Greeks.IOptionGreeksSource)source, NyseCalendar.Instance, options, owner: "lanes");
             var observer = new LaneObserver(3);
             var outcomes = await new UnitWorker(ledger, processor, "spx", "lanes") { MaxConcurrentDates = 3 }
                 .RunAsync(dates, observer, CancellationToken.None, Ct);

@@ -1,0 +1,330 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Security.Cryptography;
+using Backfill.Core.Errors;
+using Backfill.Encryption;
+using Backfill.Ledger;
+using Backfill.Ledger.Model;
+using Backfill.Storage.Layout;
+
+namespace Backfill.Engine.Datasets.Ohlcv;
+
+public enum BackupFileStatus
+{
+    /// <summary>Backed up (create), or decrypted with a known key and matching every checksum (verify).</summary>
+    Ok,
+
+    /// <summary>Verify without decrypting (not in the sample): present, and the ciphertext matches the manifest's SHA-256.</summary>
+    HashOk,
+
+    /// <summary>Listed in the manifest but absent from the backup.</summary>
+    Missing,
+
+    /// <summary>Ciphertext or decrypted content differs from the manifest (or the ledger, at create), or fails authentication.</summary>
+    Corrupted,
+
+    /// <summary>The key its header names is not in the key store.</summary>
+    UnknownKey,
+
+    /// <summary>In the backup but not in the manifest.</summary>
+    Extra,
+}
+
+/// <summary>One file's outcome in <c>backup create</c> or <c>backup verify</c>.</summary>
+public sealed record BackupFileResult(DateOnly? Date, string Path, string? KeyId, long Bytes, BackupFileStatus Status, string Message);
+
+public sealed record BackupReport(string Location, BackupManifest? Manifest, IReadOnlyList<BackupFileResult> Files, int Decrypted)
+{
+    public int Count(BackupFileStatus status) => Files.Count(f => f.Status == status);
+
+    public bool AllOk => Files.All(f => f.Status is BackupFileStatus.Ok or BackupFileStatus.HashOk);
+
+    public static string Name(BackupFileStatus status) => status switch
+    {
+        BackupFileStatus.Ok => "ok",
+        BackupFileStatus.HashOk => "hash-ok",
+        BackupFileStatus.Missing => "missing",
+        BackupFileStatus.Corrupted => "corrupted",
+        BackupFileStatus.UnknownKey => "unknown-key",
+        BackupFileStatus.Extra => "extra",
+        _ => status.ToString(),
+    };
+}
+
+/// <summary>
+/// <c>backup create</c> and <c>backup verify</c> for the encrypted <c>ohlcv</c> outputs. Create decrypts every file in memory
+/// first (a file that does not decrypt, or whose content differs from the ledger's <c>content_sha256</c>, is left out and
+/// reported), then copies the ciphertext unchanged with a manifest of per-file SHA-256 (ciphertext and content), rows and key
+/// ids, never keys. The backup is written under a hidden temp name, fsynced and renamed into place, so a backup either exists
+/// whole or not at all. Verify checks every file's ciphertext hash and decrypts a sample (or all) in memory.
+/// </summary>
+public static class OhlcvBackup
+{
+    public const string Dataset = "ohlcv";
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
+
+    /// <summary>Default destination: a <c>backups</c> folder beside the output directory.</summary>
+    public static string DefaultDestination(string outputRoot) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputRoot).TrimEnd(Path.DirectorySeparatorChar)) ?? ".", "backups");
+
+    /// <param name="destination">A folder (the backup becomes <c>ohlcv-backup-YYYYMMDDTHHMMSSZ/</c> inside it) or a <c>.tar</c> file path.</param>
+    public static async Task<BackupReport> CreateAsync(
+        ILedger ledger, string outputRoot, KeyStore keys, string destination, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(keys);
+        var output = Path.GetFullPath(outputRoot);
+        var final = OhlcvBackupArchive.IsTarPath(destination)
+            ? Path.GetFullPath(destination)
+            : Path.Combine(Path.GetFullPath(destination), "ohlcv-backup-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+        var datasetRoot = Path.Combine(output, Dataset);
+        if (final.StartsWith(datasetRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal) || final == datasetRoot)
+        {
+            throw new InvalidInputException($"--to '{destination}' lies inside the ohlcv output tree '{datasetRoot}'. Choose a folder outside it.");
+        }
+
+        if (File.Exists(final) || Directory.Exists(final))
+        {
+            throw new InvalidInputException($"'{final}' already exists; a backup never overwrites another. Choose another --to.");
+        }
+
+        var units = (await ledger.ListUnitsAsync(Dataset, null, null, UnitStatus.Success, cancellationToken)).ToDictionary(u => u.TradeDate);
+        var results = new List<BackupFileResult>();
+        var entries = new List<(BackupEntry Entry, byte[] Data)>();
+        foreach (var (path, date) in OutputLayout.EnumerateFiles(output, Dataset))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var data = await File.ReadAllBytesAsync(path, cancellationToken);
+            var relative = Path.GetRelativePath(datasetRoot, path).Replace(Path.DirectorySeparatorChar, '/');
+            var check = Inspect(data, keys);
+            if (check.Problem is { } problem)
+            {
+                results.Add(new BackupFileResult(date, path, check.KeyId, data.Length, check.Status, problem + " Left out of the backup."));
+                continue;
+            }
+
+            var unit = units.GetValueOrDefault(date);
+            if (unit?.ContentSha256 is { } expected && !string.Equals(expected, check.ContentSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                results.Add(new BackupFileResult(date, path, check.KeyId, data.Length, BackupFileStatus.Corrupted,
+                    $"decrypts, but its content SHA-256 {check.ContentSha256} differs from the ledger's {expected}. Left out of the backup."));
+                continue;
+            }
+
+            entries.Add((new BackupEntry(relative, date, check.KeyId!, data.Length, OhlcvBackupArchive.Sha256(data), check.ContentSha256!, check.Rows), data));
+            results.Add(new BackupFileResult(date, path, check.KeyId, data.Length, BackupFileStatus.Ok,
+                unit is null ? "backed up; the ledger holds no done date for it ('backfill recover' registers it)" : "backed up"));
+        }
+
+        var manifest = new BackupManifest(Dataset, now, [.. entries.Select(e => e.Entry)]);
+        if (OhlcvBackupArchive.IsTarPath(final))
+        {
+            await WriteTarAsync(final, manifest, entries, cancellationToken);
+        }
+        else
+        {
+            await WriteFolderAsync(final, manifest, entries, cancellationToken);
+        }
+
+        return new BackupReport(final, manifest, results, results.Count(r => r.Status == BackupFileStatus.Ok));
+    }
+
+    /// <param name="sample">How many files to decrypt, chosen at random; null decrypts all. Every file's ciphertext hash is checked.</param>
+    public static async Task<BackupReport> VerifyAsync(OhlcvBackupArchive archive, KeyStore keys, int? sample, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(keys);
+        var files = archive.Manifest.Files;
+        var order = Enumerable.Range(0, files.Count).ToArray();
+        RandomNumberGenerator.Shuffle<int>(order);
+        var chosen = order.Take(sample ?? files.Count).ToHashSet();
+        var results = new List<BackupFileResult>();
+        var decrypted = 0;
+        for (var i = 0; i < files.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = files[i];
+            var data = await archive.ReadAsync(entry, cancellationToken);
+            if (data is null)
+            {
+                results.Add(new BackupFileResult(entry.Date, entry.Path, entry.KeyId, 0, BackupFileStatus.Missing, "listed in the manifest but absent from the backup"));
+                continue;
+            }
+
+            var sha = OhlcvBackupArchive.Sha256(data);
+            if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                results.Add(new BackupFileResult(entry.Date, entry.Path, entry.KeyId, data.Length, BackupFileStatus.Corrupted,
+                    $"ciphertext SHA-256 {sha[..12]} differs from the manifest's {entry.Sha256[..Math.Min(12, entry.Sha256.Length)]}"));
+                continue;
+            }
+
+            if (!chosen.Contains(i))
+            {
+                results.Add(new BackupFileResult(entry.Date, entry.Path, entry.KeyId, data.Length, BackupFileStatus.HashOk, "ciphertext matches the manifest (not decrypted: outside the sample)"));
+                continue;
+            }
+
+            decrypted++;
+            results.Add(CheckContent(entry, data, keys));
+        }
+
+        foreach (var extra in archive.Unlisted())
+        {
+            results.Add(new BackupFileResult(null, extra, null, 0, BackupFileStatus.Extra, "in the backup but not in its manifest"));
+        }
+
+        return new BackupReport(archive.Location, archive.Manifest, results, decrypted);
+    }
+
+    /// <summary>Decrypts one backed-up file in memory and compares it with its manifest entry.</summary>
+    public static BackupFileResult CheckContent(BackupEntry entry, byte[] data, KeyStore keys)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(data);
+        var check = Inspect(data, keys);
+        if (check.Problem is { } problem)
+        {
+            return new BackupFileResult(entry.Date, entry.Path, check.KeyId ?? entry.KeyId, data.Length, check.Status, problem);
+        }
+
+        if (!string.Equals(check.ContentSha256, entry.ContentSha256, StringComparison.OrdinalIgnoreCase) || check.Rows != entry.Rows)
+        {
+            return new BackupFileResult(entry.Date, entry.Path, check.KeyId, data.Length, BackupFileStatus.Corrupted,
+                $"decrypts, but holds {check.Rows} row(s) with content SHA-256 {check.ContentSha256} where the manifest says {entry.Rows} and {entry.ContentSha256}");
+        }
+
+        return new BackupFileResult(entry.Date, entry.Path, check.KeyId, data.Length, BackupFileStatus.Ok, $"decrypts with key {check.KeyId}; content SHA-256 and rows match");
+    }
+
+    /// <summary>Key id, content SHA-256 and rows of an encrypted file, or the problem that stops it from decrypting.</summary>
+    internal static (string? KeyId, string? ContentSha256, long Rows, BackupFileStatus Status, string? Problem) Inspect(byte[] data, KeyStore keys)
+    {
+        string keyId;
+        try
+        {
+            keyId = EncryptedFile.ReadKeyId(data);
+        }
+        catch (BackfillException e)
+        {
+            return (null, null, 0, BackupFileStatus.Corrupted, e.Message);
+        }
+
+        try
+        {
+            var plain = EncryptedFile.Decrypt(data, keys.Find);
+            try
+            {
+                return (keyId, OhlcvOutput.Sha256(plain), OhlcvOutput.CountRows(plain), BackupFileStatus.Ok, null);
+            }
+            finally
+            {
+                Array.Clear(plain);
+            }
+        }
+        catch (UnknownKeyException e)
+        {
+            return (keyId, null, 0, BackupFileStatus.UnknownKey, e.Message);
+        }
+        catch (BackfillException e)
+        {
+            return (keyId, null, 0, BackupFileStatus.Corrupted, e.Message);
+        }
+    }
+
+    private static async Task WriteFolderAsync(string final, BackupManifest manifest, List<(BackupEntry Entry, byte[] Data)> entries, CancellationToken cancellationToken)
+    {
+        var parent = Path.GetDirectoryName(final)!;
+        CreatePrivateDirectory(parent);
+        var temp = Path.Combine(parent, "." + Path.GetFileName(final) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            CreatePrivateDirectory(temp);
+            foreach (var (entry, data) in entries)
+            {
+                var path = Path.Combine(temp, BackupManifest.FilesFolder, entry.Path.Replace('/', Path.DirectorySeparatorChar));
+                CreatePrivateDirectory(Path.GetDirectoryName(path)!);
+                await WritePrivateFileAsync(path, data, cancellationToken);
+            }
+
+            await WritePrivateFileAsync(Path.Combine(temp, BackupManifest.FileName), manifest.ToJson(), cancellationToken);
+            Directory.Move(temp, final);
+        }
+        finally
+        {
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+    }
+
+    private static async Task WriteTarAsync(string final, BackupManifest manifest, List<(BackupEntry Entry, byte[] Data)> entries, CancellationToken cancellationToken)
+    {
+        var parent = Path.GetDirectoryName(final)!;
+        CreatePrivateDirectory(parent);
+        var temp = Path.Combine(parent, "." + Path.GetFileName(final) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            await using (var stream = OpenPrivate(temp))
+            {
+                await using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+                {
+                    foreach (var (entry, data) in entries)
+                    {
+                        await writer.WriteEntryAsync(TarEntry(BackupManifest.FilesFolder + "/" + entry.Path, data, manifest.Created), cancellationToken);
+                    }
+
+                    await writer.WriteEntryAsync(TarEntry(BackupManifest.FileName, manifest.ToJson(), manifest.Created), cancellationToken);
+                }
+
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, final, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static PaxTarEntry TarEntry(string name, byte[] data, DateTimeOffset time) => new(TarEntryType.RegularFile, name)
+    {
+        DataStream = new MemoryStream(data, writable: false),
+        Mode = PrivateFile,
+        ModificationTime = time,
+    };
+
+    private static async Task WritePrivateFileAsync(string path, byte[] data, CancellationToken cancellationToken)
+    {
+        await using var stream = OpenPrivate(path);
+        await stream.WriteAsync(data, cancellationToken);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static FileStream OpenPrivate(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFile;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, PrivateDirectory);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace Backfill.Engine.Datasets.Spx.Parquet;
+
+/// <summary>The spx dataset's constants in its files' metadata (the keys are <see cref="Storage.Parquet.ParquetMetadataKeys"/>).</summary>
+public static class SpxParquetMetadata
+{
+    /// <summary>The dataset name written by <see cref="SpxParquetWriter"/>.</summary>
+    public const string SpxDataset = "spx";
+
+    /// <summary>Bumped whenever a column is added, removed, renamed or retyped.</summary>
+    public const string SpxSchemaVersion = "1";
+}
