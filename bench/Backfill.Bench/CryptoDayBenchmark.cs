@@ -47,7 +47,7 @@ internal sealed class CryptoDayBenchmark : IBenchmark
                     Retry = RetryPolicyTable.Default,
                 };
                 var book = new CryptoBookOptions(mirror, "BINANCE", "BTC-USDT", CryptoLakeMarket.Tick, CryptoLakeMarket.Lot, 60, 20);
-                var processor = new CryptoBookUnitProcessor(ledger, store, book, options);
+                var processor = UnitLifecycle.For(ledger, new CryptoBookDayProducer(store, book, options), options);
 
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 var reset = Measure.TryResetPeakRss();

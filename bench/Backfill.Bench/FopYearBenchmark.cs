@@ -46,7 +46,7 @@ internal sealed class FopYearBenchmark : IBenchmark
                     TempDirectory = Path.Combine(folder, "temp"),
                     Retry = RetryPolicyTable.Default,
                 };
-                var processor = new FopUnitProcessor(ledger, new FopMarketData(client), new FopStrategy(), options);
+                var processor = UnitLifecycle.For(ledger, new FopDayProducer(new FopMarketData(client), new FopStrategy(), options), options);
                 var perDate = new List<double>(dates.Count);
                 long bytes = 0;
                 var failed = 0;
@@ -68,7 +68,7 @@ internal sealed class FopYearBenchmark : IBenchmark
 
                 var wall = total.Elapsed;
                 perDate.Sort();
-                var selections = Directory.GetFiles(processor.SelectionCache, "*.json").Length;
+                var selections = Directory.GetFiles(FopSelector.CacheDirectoryFor(options.TempDirectory), "*.json").Length;
                 Console.WriteLine($"year            {year}: {dates.Count} CME trade dates, {dates.Count - failed} published, {failed} failed");
                 Console.WriteLine($"wall time       {wall.TotalSeconds:F1} s ({dates.Count / wall.TotalSeconds:F1} dates/s)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

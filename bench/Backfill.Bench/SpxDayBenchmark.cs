@@ -49,7 +49,7 @@ internal sealed class SpxDayBenchmark : IBenchmark
                     TempDirectory = Path.Combine(folder, "temp"),
                     Retry = RetryPolicyTable.Default,
                 };
-                var processor = new SpxUnitProcessor(ledger, source, NyseCalendar.Instance, options);
+                var processor = UnitLifecycle.For(ledger, new SpxDayProducer(source, new SpxOptions(), options), options);
                 var progress = new UnitProgress(date);
                 var watch = Stopwatch.StartNew();
                 var run = processor.ProcessAsync(date, progress, CancellationToken.None, cancellationToken);

@@ -10,6 +10,12 @@ internal sealed record CliEnvironment(
     bool IsTerminal,
     bool InputIsInteractive)
 {
+    /// <summary>The datasets this process knows (tests add their own).</summary>
+    public Engine.Datasets.DatasetRegistry Datasets { get; init; } = Engine.Datasets.DatasetRegistry.Default;
+
+    /// <summary>An environment variable: the given variables first, then the process's.</summary>
+    public string? Variable(string name) => Variables.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
+
     public static CliEnvironment FromProcess() => new(
         Console.Out,
         Console.Error,

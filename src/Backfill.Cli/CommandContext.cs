@@ -5,7 +5,6 @@ using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
 using Backfill.Engine.Datasets;
 using Backfill.Ledger;
-using Backfill.Ledger.Sqlite;
 using Microsoft.Data.Sqlite;
 using Spectre.Console;
 
@@ -14,6 +13,8 @@ namespace Backfill.Cli;
 /// <summary>Everything a command needs for one invocation: parsed options, output, settings, the ledger.</summary>
 internal sealed class CommandContext
 {
+    private readonly Dictionary<string, string> _overrides = new(StringComparer.OrdinalIgnoreCase);
+
     public CommandContext(ParseResult parse, CliEnvironment environment)
     {
         Parse = parse;
@@ -45,7 +46,7 @@ internal sealed class CommandContext
 
     public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
 
-    public DatasetInfo Dataset => DatasetCatalog.Get(Parse.GetValue(GlobalOptions.Dataset));
+    public IDataset Dataset => Environment.Datasets.Get(Parse.GetValue(GlobalOptions.Dataset));
 
     /// <summary>Today in the dataset's exchange time zone.</summary>
     public DateOnly Today
@@ -57,7 +58,11 @@ internal sealed class CommandContext
         }
     }
 
-    public SettingsResolver Resolver => new(Flags(), Environment.Variables);
+    public SettingsResolver Resolver => new(Flags(), Environment.Variables, Environment.Datasets.Settings);
+
+    /// <summary>What a dataset gets from this command: the ledger, the clock, the environment, warnings and the loggers.</summary>
+    public DatasetHost Host(ILedger ledger, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null) =>
+        new(ledger, Environment.Time, Environment.Variable, Warn, loggers);
 
     public void Render(ResultTable table) => Renderer.Write(table, Format, Console, Out);
 
@@ -71,6 +76,9 @@ internal sealed class CommandContext
     }
 
     public void Warn(string text) => Error.WriteLine($"warning: {text}");
+
+    /// <summary>A setting a command's own option stands for (<c>--max-dte N</c> = <c>--set processing.maxDte=N</c>); beats --set.</summary>
+    public void Override(string key, string value) => _overrides[key] = value;
 
     /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_URL, BACKFILL_DATABASE_PATH or the default.</summary>
     public async Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken)
@@ -86,7 +94,7 @@ internal sealed class CommandContext
             throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
         }
 
-        var ledger = new SqliteLedger(setting.Value!, Environment.Time);
+        var ledger = LedgerFactory.Create(setting.Value!, Environment.Time);
         try
         {
             await ledger.MigrateAsync(cancellationToken);
@@ -96,7 +104,7 @@ internal sealed class CommandContext
         {
             await ledger.DisposeAsync();
             throw new EnvironmentProblemException(
-                $"Cannot open the ledger {ledger.FullPath}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
+                $"Cannot open the ledger {Path.GetFullPath(setting.Value!)}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
         }
     }
 
@@ -142,8 +150,13 @@ internal sealed class CommandContext
                 throw new InvalidInputException($"--set: '{DateInput.Printable(pair)}' is not key=value. Example: --set thetadata.maxConcurrentRequests=2");
             }
 
-            var definition = Settings.Get(pair[..eq]);
+            var definition = Environment.Datasets.Settings.Get(pair[..eq]);
             flags[definition.Key] = pair[(eq + 1)..];
+        }
+
+        foreach (var (key, value) in _overrides)
+        {
+            flags[key] = value;
         }
 
         if (Parse.GetValue(GlobalOptions.Database) is { } db)

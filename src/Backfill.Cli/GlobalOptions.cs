@@ -8,8 +8,8 @@ internal static class GlobalOptions
 {
     public static Option<string> Dataset { get; } = new("--dataset", "-d")
     {
-        Description = "Dataset to work on: spx (more to come).",
-        DefaultValueFactory = _ => "spx",
+        Description = $"Dataset to work on (default {Engine.Datasets.DatasetRegistry.DefaultName}): {string.Join(", ", Engine.Datasets.DatasetRegistry.Default.All.Select(d => d.Name))}.",
+        DefaultValueFactory = _ => Engine.Datasets.DatasetRegistry.DefaultName,
         Recursive = true,
     };
 

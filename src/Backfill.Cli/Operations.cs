@@ -11,7 +11,7 @@ internal static partial class Operations
     public static ILoggerFactory Create(CommandContext context, EffectiveSettings settings)
     {
         var variables = context.Environment.Variables;
-        var options = LoggingOptions.From(settings, variables.GetValueOrDefault(LoggingOptions.LevelVariable), context.Verbose);
+        var options = OperationsSettings.Logging(settings, variables.GetValueOrDefault(LoggingOptions.LevelVariable), context.Verbose);
         var loggers = BackfillLogging.Create(options, context.Error, Redactor(context), context.Environment.Time);
         var log = loggers.CreateLogger("Backfill.Settings");
         foreach (var setting in settings.All.OrderBy(s => s.Key, StringComparer.Ordinal))

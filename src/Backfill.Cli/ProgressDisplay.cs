@@ -6,16 +6,21 @@ using Spectre.Console;
 namespace Backfill.Cli;
 
 /// <summary>
-/// Shows dates in flight: a live Spectre.Console progress display on a terminal (current expirations, percent,
+/// Shows dates in flight: a live Spectre.Console progress display on a terminal (current sub-units, percent,
 /// rows/s, memory, refreshed twice a second), or one plain line per date every few seconds otherwise.
 /// </summary>
 internal sealed class ProgressDisplay : IProcessingObserver
 {
     private readonly CommandContext _context;
+    private readonly Engine.Datasets.SubUnitNoun _subUnits;
     private readonly ConcurrentDictionary<DateOnly, UnitProgress> _active = new();
     private readonly ConcurrentQueue<(UnitProgress Progress, UnitOutcome Outcome)> _finished = new();
 
-    public ProgressDisplay(CommandContext context) => _context = context;
+    public ProgressDisplay(CommandContext context, Engine.Datasets.SubUnitNoun subUnits)
+    {
+        _context = context;
+        _subUnits = subUnits;
+    }
 
     public void UnitStarted(UnitProgress progress) => _active[progress.Date] = progress;
 
@@ -35,13 +40,13 @@ internal sealed class ProgressDisplay : IProcessingObserver
         return await RunPlainAsync(work);
     }
 
-    private static string Describe(UnitProgress p)
+    private string Describe(UnitProgress p)
     {
         var seconds = Math.Max(0.001, (DateTimeOffset.UtcNow - p.StartedAt).TotalSeconds);
         var inFlight = p.InFlight;
         var current = inFlight.Count == 0 ? p.Phase : $"{inFlight[0]}{(inFlight.Count > 1 ? $" +{inFlight.Count - 1}" : string.Empty)}";
         using var self = Process.GetCurrentProcess();
-        return $"{p.Date:yyyy-MM-dd} {current}, {p.SubUnitsDone}/{p.SubUnitsTotal} expirations, {p.Rows:N0} rows, " +
+        return $"{p.Date:yyyy-MM-dd} {current}, {p.SubUnitsDone}/{p.SubUnitsTotal} {_subUnits.Many}, {p.Rows:N0} rows, " +
                $"{p.Rows / seconds:N0} rows/s, {self.WorkingSet64 / (1024 * 1024)} MB";
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Backfill.Engine.Datasets;
 
 namespace Backfill.Cli.Tests;
 
@@ -22,6 +23,9 @@ internal sealed class CliRunner : IDisposable
 
     public Dictionary<string, string> Env { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The datasets the command tree knows (a test registers its own with <see cref="DatasetRegistry.With"/>).</summary>
+    public DatasetRegistry Datasets { get; init; } = DatasetRegistry.Default;
+
     public async Task<CliResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
 
     public async Task<CliResult> RunWithInputAsync(string? input, params string[] args)
@@ -29,7 +33,7 @@ internal sealed class CliRunner : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         var environment = new CliEnvironment(output, error, new StringReader(input ?? string.Empty), Env, Clock,
-            IsTerminal: false, InputIsInteractive: input is not null);
+            IsTerminal: false, InputIsInteractive: input is not null) { Datasets = Datasets };
         var all = args.Contains("--db") ? args : [.. args, "--db", Db];
         var code = await CliApp.RunAsync(all, environment, TestContext.Current.CancellationToken);
         return new CliResult(code, output.ToString(), error.ToString());

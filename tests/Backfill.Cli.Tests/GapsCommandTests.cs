@@ -1,3 +1,4 @@
+using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
 using Backfill.Ledger.Sqlite;
 
@@ -41,11 +42,14 @@ public sealed class GapsCommandTests
     {
         using var cli = new CliRunner();
         await cli.RunAsync("config", "set", "processing.startDate", "2024-12-02");
+        var output = Path.Combine(cli.Folder, "out");
+        await cli.RunAsync("config", "set", "processing.outputDirectory", output);
         var ledger = new SqliteLedger(cli.Db, cli.Clock);
         await using (ledger)
         {
             var lease = TimeSpan.FromMinutes(5);
-            var file = Path.Combine(cli.Folder, "ok.parquet");
+            var file = EnginePaths.OutputFile(output, "spx", new DateOnly(2024, 12, 2));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             await File.WriteAllTextAsync(file, "x", Ct);
             async Task Done(DateOnly d, string path)
             {
@@ -54,7 +58,7 @@ public sealed class GapsCommandTests
             }
 
             await Done(new DateOnly(2024, 12, 2), file);
-            await Done(new DateOnly(2024, 12, 3), Path.Combine(cli.Folder, "gone.parquet"));
+            await Done(new DateOnly(2024, 12, 3), EnginePaths.OutputFile(output, "spx", new DateOnly(2024, 12, 3)));
             await ledger.TryClaimUnitAsync("spx", new DateOnly(2024, 12, 4), "t", lease, false, Ct);
             await ledger.FailUnitAsync("spx", new DateOnly(2024, 12, 4), "t", "RateLimited", "429", Ct);
             await ledger.TryClaimUnitAsync("spx", new DateOnly(2024, 12, 5), "t", lease, false, Ct);

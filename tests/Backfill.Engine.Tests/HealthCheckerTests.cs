@@ -1,3 +1,5 @@
+using Backfill.Engine.Datasets.Spx;
+using Backfill.Engine.Datasets;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -22,7 +24,7 @@ public sealed class HealthCheckerTests
         await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.01 }, cancellationToken: Ct);
         var settings = await SettingsAsync(f, sim.BaseAddress);
 
-        var report = await new HealthChecker(f.Ledger, settings, new FixedProbe(free)).CheckAsync(Ct);
+        var report = await new HealthChecker(f.Ledger, settings, Source(f, settings), new FixedProbe(free)).CheckAsync(Ct);
 
         Assert.Equal(expected, report.Checks.Single(c => c.Name == "disk-output").Level);
         Assert.Equal(expected, report.Checks.Single(c => c.Name == "disk-temp").Level);
@@ -38,7 +40,7 @@ public sealed class HealthCheckerTests
         var settings = await SettingsAsync(f, new Uri($"http://127.0.0.1:{ClosedPort()}"));
         var watch = Stopwatch.StartNew();
 
-        var report = await new HealthChecker(f.Ledger, settings, new HangingProbe(), TimeSpan.FromSeconds(1)).CheckAsync(Ct);
+        var report = await new HealthChecker(f.Ledger, settings, Source(f, settings), new HangingProbe(), TimeSpan.FromSeconds(1)).CheckAsync(Ct);
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), watch.Elapsed.ToString());
         Assert.Equal(HealthLevel.Fail, report.Checks.Single(c => c.Name == "source").Level);
@@ -56,10 +58,14 @@ public sealed class HealthCheckerTests
         return port;
     }
 
+    /// <summary>The spx dataset's own check of its source (the ThetaData terminal).</summary>
+    private static Func<CancellationToken, Task<(HealthLevel Level, string Detail)>> Source(OutputFixture f, EffectiveSettings settings) =>
+        ct => new SpxDataset().CheckSourceAsync(DatasetHost.ForProcess(f.Ledger), settings, ct);
+
     private static Task<EffectiveSettings> SettingsAsync(OutputFixture f, Uri baseUrl) =>
         new SettingsResolver(new Dictionary<string, string>
         {
-            [Settings.ThetaBaseUrl] = baseUrl.ToString(),
+            [SpxSettings.ThetaBaseUrl] = baseUrl.ToString(),
             [Settings.OutputDirectory] = f.OutputRoot,
             [Settings.TempDirectory] = f.TempRoot,
         }, new Dictionary<string, string>()).LoadAsync(f.Ledger, Ct);

@@ -49,7 +49,8 @@ public sealed class StatusServerTests : IAsyncLifetime
 
         _clock.Now = new DateTimeOffset(2024, 6, 18, 23, 0, 0, TimeSpan.Zero);
         var metrics = new MetricsOptions(false, false, false, _folder, new Uri("http://127.0.0.1:4318"), TimeSpan.FromSeconds(60));
-        _app = StatusServer.Create(new ServerOptions(IPAddress.Loopback, 0, false, 5, new DateOnly(2024, 5, 1), metrics), _ledger, null, _clock);
+        _app = StatusServer.Create(new ServerOptions(IPAddress.Loopback, 0, false, 5, new DateOnly(2024, 5, 1), metrics), _ledger,
+            new Backfill.Engine.Status.StatusApi(_ledger, Backfill.Engine.Datasets.DatasetRegistry.Default, 5, new DateOnly(2024, 5, 1), _clock), null, _clock);
         _url = await StatusServer.StartAsync(_app, Ct);
     }
 

@@ -1,3 +1,4 @@
+using Backfill.Engine.Datasets.Spx;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -284,7 +285,7 @@ public sealed class CrashSafetyTests
         {
             foreach (var file in Directory.EnumerateFiles(f.Out, "*", SearchOption.AllDirectories))
             {
-                Assert.True(OutputLayout.TryParse(f.Out, file, out var dataset, out var day) && dataset == "spx",
+                Assert.True(SpxDataset.OutputLayout.TryParsePath(f.Out, file, out var day),
                     $"{when}: '{file}' is not a published output file (temp or partial file in the output tree)");
                 Assert.True(expected.TryGetValue(day, out var sha), $"{when}: unexpected date {day}");
                 Assert.True(await Harness.Sha256Async(file) == sha, $"{when}: '{file}' differs from the reference file");

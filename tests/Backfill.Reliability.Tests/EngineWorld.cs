@@ -40,7 +40,6 @@ internal sealed class EngineWorld : IAsyncDisposable
         Dataset = "spx",
         OutputDirectory = Folder.Out,
         TempDirectory = Folder.Temp,
-        MaxConcurrentSubUnits = 1,
         Retry = Retry,
         Lease = TimeSpan.FromSeconds(30),
     };
@@ -74,7 +73,8 @@ internal sealed class EngineWorld : IAsyncDisposable
 
     public async Task<IReadOnlyList<UnitOutcome>> RunAsync(IReadOnlyList<DateOnly> dates, IDiskSpaceProbe? disk = null)
     {
-        var processor = new SpxUnitProcessor(Ledger, Source, NyseCalendar.Instance, Options, null, disk);
+        var options = Options;
+        var processor = UnitLifecycle.For(Ledger, new SpxDayProducer(Source, new SpxOptions { MaxConcurrentSubUnits = 1 }, options, diskProbe: disk), options);
         return await new RangeRunner(processor, 1).RunAsync(dates, null, CancellationToken.None, Harness.Ct);
     }
 

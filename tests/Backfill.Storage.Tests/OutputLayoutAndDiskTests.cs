@@ -2,26 +2,38 @@ using Backfill.Tests.Shared;
 using Backfill.Core.Errors;
 using Backfill.Storage.Disk;
 using Backfill.Storage.Layout;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Storage.Tests;
 
 public sealed class OutputLayoutAndDiskTests
 {
+    private static readonly OutputLayout Spx = new("spx", "spx-options", OutputLayout.Parquet);
+
     [Fact]
     public void Spx_path_follows_the_layout_and_parses_back()
     {
-        var path = OutputLayout.PathFor("/data/out", "spx", new DateOnly(2024, 3, 7));
+        var path = Spx.PathFor("/data/out", new DateOnly(2024, 3, 7));
 
         Assert.Equal(Path.Combine("/data/out", "spx", "2024", "03", "07", "spx-options-2024-03-07.parquet"), path);
-        Assert.True(OutputLayout.TryParse("/data/out", path, out var dataset, out var date));
-        Assert.Equal(("spx", new DateOnly(2024, 3, 7)), (dataset, date));
+        Assert.True(Spx.TryParsePath("/data/out", path, out var date));
+        Assert.Equal(new DateOnly(2024, 3, 7), date);
+        Assert.Equal("spx/2024/03/07/spx-options-2024-03-07.parquet", Spx.KeyFor(date));
     }
 
     [Fact]
-    public void Other_files_and_incoming_are_not_outputs()
+    public void Keys_of_another_layout_or_a_bent_date_do_not_parse()
+    {
+        Assert.False(Spx.TryParseKey("fop/2024/03/07/spx-options-2024-03-07.parquet", out _));
+        Assert.False(Spx.TryParseKey("spx/2024/03/08/spx-options-2024-03-07.parquet", out _));
+        Assert.False(Spx.TryParseKey("spx/2024/03/07/spx-options-2024-03-07.csv", out _));
+    }
+
+    [Fact]
+    public async Task Other_files_and_incoming_are_not_outputs()
     {
         using var dir = new TempDirectory();
-        var good = OutputLayout.PathFor(dir.Path, "spx", new DateOnly(2024, 1, 2));
+        var good = Spx.PathFor(dir.Path, new DateOnly(2024, 1, 2));
         Directory.CreateDirectory(Path.GetDirectoryName(good)!);
         File.WriteAllText(good, "x");
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(good)!, "notes.parquet"), "x");
@@ -29,10 +41,15 @@ public sealed class OutputLayoutAndDiskTests
         Directory.CreateDirectory(dir.Combine(".incoming"));
         File.WriteAllText(dir.Combine(".incoming", "spx-options-2024-01-02.parquet"), "x");
 
-        var files = OutputLayout.EnumerateFiles(dir.Path, "spx").ToList();
+        var store = new LocalOutputStore(dir.Path, dir.Combine("work"));
+        var files = new List<(string, DateOnly)>();
+        await foreach (var (item, date) in Spx.ListAsync(store, TestContext.Current.CancellationToken))
+        {
+            files.Add((item.Location, date));
+        }
 
         Assert.Equal([(good, new DateOnly(2024, 1, 2))], files);
-        Assert.False(OutputLayout.TryParse(dir.Path, dir.Combine(".incoming", "spx-options-2024-01-02.parquet"), out _, out _));
+        Assert.False(Spx.TryParsePath(dir.Path, dir.Combine(".incoming", "spx-options-2024-01-02.parquet"), out _));
     }
 
     [Fact]

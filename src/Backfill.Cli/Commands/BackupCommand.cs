@@ -3,6 +3,7 @@ using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Encryption;
 using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets;
 using Backfill.Engine.Datasets.Ohlcv;
 
 namespace Backfill.Cli.Commands;
@@ -21,9 +22,8 @@ internal static class BackupCommand
         var create = new Command("create", "Decrypt every ohlcv file in memory to check it, then copy the ciphertext with a manifest, atomically.") { to };
         create.SetAction(async (parse, ct) =>
         {
-            var (context, settings) = await LoadAsync(parse, environment, ct);
-            RequireOhlcv(context);
-            var keys = LoadKeys(settings, environment);
+            var (context, settings, host) = await KeysCommand.LoadAsync(parse, environment, ct);
+            var keys = RequireEncrypted(context).LoadKeys(host, settings);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var destination = parse.GetValue(to) ?? OhlcvBackup.DefaultDestination(settings.OutputDirectory);
             var report = await OhlcvBackup.CreateAsync(ledger, settings.OutputDirectory, keys, destination, environment.Time.GetUtcNow(), ct);
@@ -44,8 +44,8 @@ internal static class BackupCommand
         };
         verify.SetAction(async (parse, ct) =>
         {
-            var (context, settings) = await LoadAsync(parse, environment, ct);
-            RequireOhlcv(context);
+            var (context, settings, host) = await KeysCommand.LoadAsync(parse, environment, ct);
+            var encrypted = RequireEncrypted(context);
             if (parse.GetValue(all) && parse.GetValue(sample) is not null)
             {
                 throw new InvalidInputException("Give --sample N or --all, not both.");
@@ -58,7 +58,7 @@ internal static class BackupCommand
 
             var path = parse.GetValue(location) ?? Newest(OhlcvBackup.DefaultDestination(settings.OutputDirectory));
             var archive = await OhlcvBackupArchive.OpenAsync(path, ct);
-            var keys = LoadKeys(settings, environment);
+            var keys = encrypted.LoadKeys(host, settings);
             var report = await OhlcvBackup.VerifyAsync(archive, keys, parse.GetValue(all) ? null : parse.GetValue(sample) ?? 10, ct);
             var table = Table($"Verify backup {report.Location} (made {archive.Manifest.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)", report);
             table.Notes.Add($"{archive.Manifest.Files.Count} file(s) in the manifest: {report.Count(BackupFileStatus.Ok)} decrypted ok, {report.Count(BackupFileStatus.HashOk)} hash-ok, " +
@@ -72,21 +72,16 @@ internal static class BackupCommand
         return backup;
     }
 
-    internal static KeyStore LoadKeys(EffectiveSettings settings, CliEnvironment environment) =>
-        KeysCommand.LoadStore(settings, environment);
-
-    internal static void RequireOhlcv(CommandContext context)
-    {
-        if (context.Dataset.Name != "ohlcv")
-        {
-            throw new InvalidInputException($"Backups and recover are for the encrypted ohlcv dataset; '{context.Dataset.Name}' was chosen. Add --dataset ohlcv.");
-        }
-    }
+    /// <summary>The chosen dataset when its outputs are encrypted (backups and recover are theirs), else a message naming those that are.</summary>
+    internal static IEncryptedOutputs RequireEncrypted(CommandContext context) =>
+        context.Dataset as IEncryptedOutputs ?? throw new InvalidInputException(
+            $"Backups and recover are for a dataset whose outputs are encrypted; '{context.Dataset.Name}' was chosen. Add " +
+            string.Join(" or ", context.Environment.Datasets.All.Where(d => d is IEncryptedOutputs).Select(d => $"--dataset {d.Name}")) + ".");
 
     private static string Newest(string folder)
     {
         var newest = Directory.Exists(folder)
-            ? Directory.GetDirectories(folder, "ohlcv-backup-*").Concat(Directory.GetFiles(folder, "*.tar")).Order(StringComparer.Ordinal).LastOrDefault(p => !Path.GetFileName(p).StartsWith('.'))
+            ? Directory.GetDirectories(folder, "*-backup-*").Concat(Directory.GetFiles(folder, "*.tar")).Order(StringComparer.Ordinal).LastOrDefault(p => !Path.GetFileName(p).StartsWith('.'))
             : null;
         return newest ?? throw new InvalidInputException($"No backup found in '{folder}'. Name one: backfill --dataset ohlcv backup verify PATH, or make one with 'backup create'.");
     }
@@ -100,12 +95,5 @@ internal static class BackupCommand
         }
 
         return table;
-    }
-
-    private static async Task<(CommandContext Context, EffectiveSettings Settings)> LoadAsync(ParseResult parse, CliEnvironment environment, CancellationToken ct)
-    {
-        var context = new CommandContext(parse, environment);
-        await using var ledger = await context.OpenLedgerAsync(ct);
-        return (context, await context.LoadSettingsAsync(ledger, ct));
     }
 }

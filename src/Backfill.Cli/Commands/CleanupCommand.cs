@@ -2,6 +2,7 @@ using System.CommandLine;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Cleanup;
+using Backfill.Engine.Processing;
 
 namespace Backfill.Cli.Commands;
 
@@ -44,11 +45,10 @@ internal static class CleanupCommand
             var request = new CleanupRequest(temp || none, failed || none, parse.GetValue(dryRun), days, context.Today);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var keys = context.Dataset.Name == "ohlcv" && request.FailedOutputs
-                ? KeysCommand.LoadStore(settings, environment)
-                : null;
-            var report = await new OutputCleaner(ledger, environment.Time, keys is null ? null : keys.Find)
-                .CleanAsync(context.Dataset.Name, settings.OutputDirectory, settings.TempDirectory, request, ct);
+            var dataset = context.Dataset;
+            var checker = request.FailedOutputs ? dataset.CreateChecker(context.Host(ledger), settings) : null;
+            var report = await new OutputCleaner(ledger, environment.Time, checker)
+                .CleanAsync(dataset, EnginePaths.OutputStore(settings, dataset.Name), settings.TempDirectory, request, ct);
             var verb = report.DryRun ? "Would remove" : "Removed";
             var table = new ResultTable($"Cleanup of {context.Dataset.Name}{(report.DryRun ? " (dry run: nothing deleted)" : "")}",
                 "kind", "date", "path", "bytes", "detail");

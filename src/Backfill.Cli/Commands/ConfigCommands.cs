@@ -3,6 +3,7 @@ using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets;
 
 namespace Backfill.Cli.Commands;
 
@@ -28,7 +29,7 @@ internal static class ConfigCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var definition = Settings.Get(parse.GetValue(key)!);
+            var definition = environment.Datasets.Settings.Get(parse.GetValue(key)!);
             if (definition.Bootstrap)
             {
                 throw new InvalidInputException(
@@ -52,7 +53,10 @@ internal static class ConfigCommands
             await using var ledger = await context.OpenLedgerAsync(ct);
             if (secret && !SecretSetting.IsProtected(normalised))
             {
-                normalised = SecretSetting.Protect(normalised, KeysCommand.LoadStore(await context.LoadSettingsAsync(ledger, ct), environment));
+                // A secret is stored encrypted with the key store of the dataset that declares it.
+                var keeper = environment.Datasets.OwnerOf(definition.Key) as IEncryptedOutputs
+                    ?? throw new InvalidOperationException($"{definition.Key} is a secret but its dataset keeps no keys to store it with.");
+                normalised = SecretSetting.Protect(normalised, keeper.LoadKeys(context.Host(ledger), await context.LoadSettingsAsync(ledger, ct)));
             }
 
             var previous = await ledger.GetConfigAsync(SettingsResolver.GlobalScope, definition.Key, ct);
@@ -77,11 +81,12 @@ internal static class ConfigCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var only = parse.GetValue(key) is { } k ? Settings.Get(k).Key : null;
+            var only = parse.GetValue(key) is { } k ? environment.Datasets.Settings.Get(k).Key : null;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var all = await context.Resolver.ResolveAllAsync(ledger, ct);
+            var mine = OfDataset(context);
             var table = new ResultTable("Settings", "key", "value", "source", "problem", "description");
-            foreach (var s in all.Where(s => only is null || s.Key == only))
+            foreach (var s in all.Where(s => only is null ? mine.Contains(s.Key) : s.Key == only))
             {
                 table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), s.Problem, s.Definition.Description);
             }
@@ -100,9 +105,10 @@ internal static class ConfigCommands
             var context = new CommandContext(parse, environment);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var all = await context.Resolver.ResolveAllAsync(ledger, ct);
+            var mine = OfDataset(context);
             var table = new ResultTable("Validation", "key", "value", "source", "status", "message");
             var bad = 0;
-            foreach (var s in all)
+            foreach (var s in all.Where(s => mine.Contains(s.Key)))
             {
                 var (status, message) = s.Problem is not null ? ("invalid", s.Problem)
                     : s.Value is null && s.Definition.Optional ? ("ok", "not set (optional)")
@@ -110,6 +116,13 @@ internal static class ConfigCommands
                     : ("ok", string.Empty);
                 bad += status == "ok" ? 0 : 1;
                 table.Add(s.Key, Shown(s.Shown), s.Source.ToString().ToLowerInvariant(), status, message);
+            }
+
+            // What the dataset itself needs beyond valid values (a required list left unset).
+            foreach (var problem in context.Dataset.CheckSettings(new EffectiveSettings(all)))
+            {
+                table.Add(context.Dataset.Name, null, null, "missing", problem);
+                bad++;
             }
 
             table.Notes.Add(bad == 0 ? "All settings are valid." : $"{bad} setting(s) need attention.");
@@ -127,7 +140,7 @@ internal static class ConfigCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var only = parse.GetValue(key) is { } k ? Settings.Get(k).Key : null;
+            var only = parse.GetValue(key) is { } k ? environment.Datasets.Settings.Get(k).Key : null;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var stored = (await ledger.ListConfigAsync(SettingsResolver.GlobalScope, ct)).Where(e => only is null || e.Key == only).ToList();
             if (stored.Count == 0)
@@ -171,12 +184,12 @@ internal static class ConfigCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var only = parse.GetValue(key) is { } k ? Settings.Get(k).Key : null;
+            var only = parse.GetValue(key) is { } k ? environment.Datasets.Settings.Get(k).Key : null;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var table = new ResultTable("Configuration history", "key", "version", "old_value", "new_value", "changed_at", "changed_by");
             foreach (var change in await ledger.GetConfigHistoryAsync(SettingsResolver.GlobalScope, only, ct))
             {
-                var definition = Settings.All.FirstOrDefault(d => d.Key == change.Key);
+                var definition = environment.Datasets.Settings.All.FirstOrDefault(d => d.Key == change.Key);
                 table.Add(change.Key, change.Version, Shown(definition, change.OldValue), Shown(definition, change.NewValue), change.ChangedAt, change.ChangedBy);
             }
 
@@ -185,6 +198,10 @@ internal static class ConfigCommands
         });
         return command;
     }
+
+    /// <summary>The keys the chosen dataset reads: the shared ones and its own.</summary>
+    private static HashSet<string> OfDataset(CommandContext context) =>
+        context.Environment.Datasets.SettingsOf(context.Dataset).Select(d => d.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A value from flags or the environment as shown: it may be invalid, hold credentials or control characters.</summary>
     private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);

@@ -2,95 +2,100 @@ using System.CommandLine;
 using System.Globalization;
 using Backfill.Core.Errors;
 using Backfill.Core.Time;
-using Backfill.Engine.Configuration;
-using Backfill.Simulators.ThetaData;
+using Backfill.Engine.Datasets;
 
 namespace Backfill.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: the main job end to end without any vendor account: starts the embedded ThetaData simulator on a
-/// free loopback port, configures a temporary data folder, processes one real-size day, and shows how to query it.
+/// <c>demo</c>: a dataset end to end without any vendor account. The dataset starts its embedded simulator on a free
+/// loopback port; the demo stores the settings in a ledger of its own in a temporary folder, runs the dataset's steps
+/// (ordinary backfill commands), and prints where the outputs are and how to query them.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Build(CliEnvironment environment)
     {
-        var keep = new Option<bool>("--keep") { Description = "Keep the temporary data folder (the Parquet file and the ledger) and print its path." };
-        var date = new Option<string>("--date") { Description = "Trading date to process.", DefaultValueFactory = _ => "2024-06-12" };
-        var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size (about 10 M rows), 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary data folder (the outputs and the ledger) and print its path." };
+        var date = new Option<string?>("--date") { Description = "Trading date to process (spx and crypto-book; default 2024-06-12)." };
+        var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size, 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
         var maxDte = new Option<int>("--max-dte") { Description = "Only expirations up to N days out (0 = all).", DefaultValueFactory = _ => 0 };
-        var command = new Command("demo", "Run the main job end to end in a temporary folder against the embedded ThetaData simulator (--dataset fop or ohlcv: a month against the Databento or Alpha Vantage simulator; --dataset crypto-book: a BTC-USDT day against the Crypto Lake simulator).") { keep, date, scale, maxDte };
+        var demos = string.Join("; ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => $"--dataset {d.Name}: {d.Demo!.Summary}"));
+        var command = new Command("demo", $"Run a dataset end to end in a temporary folder against its embedded simulator ({demos}).") { keep, date, scale, maxDte };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            if (context.Dataset.Name == "fop")
-            {
-                return await DemoFopCommand.RunAsync(context, parse.GetValue(keep), ct);
-            }
-
-            if (context.Dataset.Name == "ohlcv")
-            {
-                return await DemoOhlcvCommand.RunAsync(context, parse.GetValue(keep), ct);
-            }
-
-            if (context.Dataset.Name == "crypto-book")
-            {
-                return await DemoCryptoBookCommand.RunAsync(context, parse.GetValue(keep), parse.GetValue(date)!, parse.GetValue(scale), ct);
-            }
-
-            var day = DateInput.ParseDate(parse.GetValue(date), "--date", context.Today);
+            var dataset = context.Dataset;
+            var demo = dataset.Demo ?? throw new InvalidInputException(
+                $"The {dataset.Name} dataset has no demo. Datasets with one: {string.Join(", ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => d.Name))}.");
+            var day = parse.GetValue(date) is { } text ? DateInput.ParseDate(text, "--date", context.Today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
             var size = parse.GetValue(scale);
             if (size is <= 0 or > 1 || double.IsNaN(size))
             {
                 throw new InvalidInputException($"--scale: {size.ToString(CultureInfo.InvariantCulture)} must be above 0 and at most 1.");
             }
 
-            var folder = DemoFolder.Create("spx");
-            var db = Path.Combine(folder, "backfill.db");
-            var exit = ExitCodes.Failed;
-            try
+            return await RunAsync(context, demo, new DemoRequest(string.Empty, day, size, parse.GetValue(maxDte), environment.Time), parse.GetValue(keep), ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CommandContext context, IDatasetDemo demo, DemoRequest request, bool keep, CancellationToken ct)
+    {
+        var name = context.Dataset.Name;
+        var folder = DemoFolder.Create(name);
+        var db = Path.Combine(folder, "backfill.db");
+        var exit = ExitCodes.Failed;
+        var removed = "Removed the temporary folder (use --keep to keep it).";
+        try
+        {
+            await using var session = await demo.StartAsync(request with { Folder = folder }, ct);
+            removed = session.RemovedNote;
+            foreach (var line in session.Intro)
             {
-                await using var simulator = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = size }, 0, ct);
-                context.Say($"Simulated ThetaData terminal (API v2) listening on {simulator.BaseAddress}");
-                context.Say($"Data folder: {folder}");
-                var set = new[]
-                {
-                    $"{Settings.ThetaBaseUrl}={simulator.BaseAddress}",
-                    $"{Settings.StartDate}=2016-01-04",
-                    $"{Settings.OutputDirectory}={Path.Combine(folder, "parquet")}",
-                    $"{Settings.TempDirectory}={Path.Combine(folder, "temp")}",
-                    $"{Settings.MaxDte}={parse.GetValue(maxDte).ToString(CultureInfo.InvariantCulture)}",
-                };
-                var args = new List<string> { "process", day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), "--db", db, "--format", context.Format.ToString().ToLowerInvariant() };
-                if (context.Verbose)
-                {
-                    args.Add("--verbose");
-                }
+                context.Say(line);
+            }
 
-                foreach (var s in set)
-                {
-                    args.Add("--set");
-                    args.Add(s);
-                }
+            context.Say($"Data folder: {folder}");
+            var variables = new Dictionary<string, string>(context.Environment.Variables, StringComparer.Ordinal);
+            foreach (var (key, value) in session.Environment ?? new Dictionary<string, string>())
+            {
+                variables[key] = value;
+            }
 
-                exit = await CliApp.RunAsync([.. args], environment, ct);
-                if (exit == ExitCodes.Ok)
+            var inner = context.Environment with { Variables = variables };
+            string[] common = ["--dataset", name, "--db", db, "--format", context.Format.ToString().ToLowerInvariant(), .. context.Verbose ? ["--verbose"] : Array.Empty<string>()];
+
+            // The settings are stored in the demo's ledger, so the commands printed at the end work as they are.
+            var quiet = inner with { Out = TextWriter.Null };
+            foreach (var setting in session.Settings)
+            {
+                var eq = setting.IndexOf('=', StringComparison.Ordinal);
+                exit = await CliApp.RunAsync(["config", "set", setting[..eq], setting[(eq + 1)..], .. common], quiet, ct);
+                if (exit != ExitCodes.Ok)
                 {
-                    var file = Directory.EnumerateFiles(Path.Combine(folder, "parquet"), "*.parquet", SearchOption.AllDirectories).First();
-                    context.Say(string.Empty);
-                    context.Say($"Published {file}");
-                    context.Say("Query it with any Parquet reader, e.g. DuckDB:");
-                    context.Say($"  SELECT root, expiration, count(*) AS rows, avg(implied_vol) FROM '{file}' GROUP BY ALL ORDER BY ALL;");
-                    context.Say($"See the ledger with: backfill --db {db} list   (and: status, gaps --from {day:yyyy-MM-dd}, verify)");
+                    return exit;
                 }
             }
-            finally
+
+            foreach (var step in session.Steps)
             {
-                DemoFolder.Finish(context, folder, parse.GetValue(keep));
+                exit = await CliApp.RunAsync([.. step, .. common], inner, ct);
+                if (exit != ExitCodes.Ok)
+                {
+                    return exit;
+                }
+            }
+
+            foreach (var line in session.Closing(db))
+            {
+                context.Say(line);
             }
 
             return exit;
-        });
-        return command;
+        }
+        finally
+        {
+            DemoFolder.Finish(context, folder, keep, removed);
+        }
     }
 }

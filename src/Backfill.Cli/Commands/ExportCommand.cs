@@ -1,15 +1,15 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
-using Backfill.Engine.Datasets.Fop;
+using Backfill.Engine.Datasets;
+using Backfill.Engine.Processing;
 using Backfill.Engine.Gaps;
 
 namespace Backfill.Cli.Commands;
 
 /// <summary>
-/// <c>export</c>: one CSV in the reference layout over a range of <c>fop</c> dates, stitched from the per-date CSVs
-/// (columns = every option selected in the range, in chronological order; empty cells where an option is not alive).
-/// Written atomically to <c>--output</c>, or to stdout when no file is given.
+/// <c>export</c>: one file over a range of dates, for a dataset that can combine its outputs (<see cref="IRangeExporter"/>;
+/// fop stitches its per-date CSVs into the reference layout). Written atomically to <c>--output</c>, or to stdout.
 /// </summary>
 internal static class ExportCommand
 {
@@ -17,15 +17,16 @@ internal static class ExportCommand
     {
         var range = new RangeOptions();
         var output = new Option<string?>("--output", "-o") { Description = "File to write (atomically, owner-only). Without it the CSV goes to stdout." };
-        var command = new Command("export", "Combine the fop dataset's per-date CSVs over a range into one CSV in the reference layout.") { output };
+        var exporters = environment.Datasets.All.Where(d => d is IRangeExporter).ToList();
+        var command = new Command("export", "Combine a dataset's per-date outputs over a range into one file: " +
+            string.Join("; ", exporters.Select(d => $"--dataset {d.Name}: {((IRangeExporter)d).ExportSummary}")) + ".") { output };
         range.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            if (context.Dataset.Name != "fop")
-            {
-                throw new InvalidInputException($"export combines per-date CSVs of the fop dataset; '{context.Dataset.Name}' files are Parquet only. Use --dataset fop.");
-            }
+            var dataset = context.Dataset;
+            var exporter = dataset as IRangeExporter ?? throw new InvalidInputException(
+                $"export: the {dataset.Name} dataset has no combined export (its files are read directly). Datasets with one: {string.Join(", ", exporters.Select(d => d.Name))}.");
 
             var (fromOption, toOption) = range.Read(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
@@ -34,23 +35,23 @@ internal static class ExportCommand
                 "No start date: pass --from YYYY-MM-DD, or set one with: backfill config set processing.startDate 2024-01-02");
             var to = toOption ?? GapAnalyzer.LatestCompleteSession(context.Dataset.Calendar, environment.Time.GetUtcNow());
             Core.Time.DateInput.EnsureOrdered(from, to);
-            var result = await new FopExport(ledger).BuildAsync(context.Dataset.Name, settings.OutputDirectory, from, to, ct);
+            var result = await exporter.ExportAsync(context.Host(ledger), settings, from, to, ct);
             if (result.MissingSessions.Count > 0)
             {
                 context.Warn($"{result.MissingSessions.Count} session(s) between {from:yyyy-MM-dd} and {to:yyyy-MM-dd} have no done date and are left out " +
-                             $"(first {result.MissingSessions[0]:yyyy-MM-dd}); see 'backfill --dataset fop gaps --from {from:yyyy-MM-dd} --to {to:yyyy-MM-dd}'.");
+                             $"(first {result.MissingSessions[0]:yyyy-MM-dd}); see '{DatasetRegistry.Command(dataset.Name, "gaps")} --from {from:yyyy-MM-dd} --to {to:yyyy-MM-dd}'.");
             }
 
             if (parse.GetValue(output) is not { } path)
             {
-                await context.Out.WriteAsync(result.Csv);
+                await context.Out.WriteAsync(result.Text);
                 return ExitCodes.Ok;
             }
 
-            var file = await FopExport.WriteAsync(path, result.Csv, ct);
+            var file = await ExportFile.WriteAsync(path, result.Text, ct);
             var table = new ResultTable("Export", "path", "from", "to", "dates", "options", "missing_sessions", "bytes", "sha256");
-            table.Add(file.Path, result.Dates[0], result.Dates[^1], result.Dates.Count, result.Options.Count, result.MissingSessions.Count, file.SizeBytes, file.Sha256);
-            table.Notes.Add($"Columns: timestamp, Futures_Price, {string.Join(", ", result.Options)}.");
+            table.Add(file.Path, result.Dates[0], result.Dates[^1], result.Dates.Count, result.Columns.Count - 2, result.MissingSessions.Count, file.SizeBytes, file.Sha256);
+            table.Notes.Add($"Columns: {string.Join(", ", result.Columns)}.");
             context.Render(table);
             return ExitCodes.Ok;
         });

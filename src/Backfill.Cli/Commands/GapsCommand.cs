@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Gaps;
+using Backfill.Engine.Processing;
 using Backfill.Ledger;
 
 namespace Backfill.Cli.Commands;
@@ -85,7 +86,9 @@ internal static class GapsCommand
         }
 
         var units = await ledger.ListUnitsAsync(dataset.Name, from, to, null, ct);
+        var store = EnginePaths.OutputStore(settings, dataset.Name);
+        var stored = await GapAnalyzer.StoredOutputsAsync(dataset, store, ct);
         return GapAnalyzer.Analyze(dataset.Name, calendar, from, to, units, settings.RetryLimit, now,
-            unit => unit.FilePath is { } path && File.Exists(path));
+            unit => unit.FilePath is { } path && store.KeyOf(path) is { } key && stored.Contains(key));
     }
 }

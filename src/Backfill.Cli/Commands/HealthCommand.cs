@@ -15,7 +15,7 @@ internal static class HealthCommand
             var context = new CommandContext(parse, environment);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var report = await new HealthChecker(ledger, settings, checkSource: SourceHealth.For(context, settings)).CheckAsync(ct);
+            var report = await new HealthChecker(ledger, settings, ct2 => context.Dataset.CheckSourceAsync(context.Host(ledger), settings, ct2)).CheckAsync(ct);
             var table = new ResultTable($"Health of {context.Dataset.Name}", "check", "status", "detail", "ms");
             foreach (var check in report.Checks)
             {

@@ -3,6 +3,7 @@ using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Encryption;
 using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets;
 
 namespace Backfill.Cli.Commands;
 
@@ -12,58 +13,33 @@ namespace Backfill.Cli.Commands;
 /// </summary>
 internal static class KeysCommand
 {
-    /// <summary>The encrypted outputs of the dataset: every <c>*.enc</c> under <c>{out}/ohlcv</c>, in path order.</summary>
-    public static IEnumerable<string> EncryptedFiles(string outputRoot)
+    /// <summary>The registered dataset whose outputs are encrypted: the one chosen with --dataset, or the only one there is.</summary>
+    public static (IDataset Dataset, IEncryptedOutputs Keys) EncryptedDataset(CommandContext context)
     {
-        var root = Path.Combine(outputRoot, "ohlcv");
-        return Directory.Exists(root)
-            ? Directory.GetFiles(root, "*.enc", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            : [];
+        if (context.Dataset is IEncryptedOutputs chosen)
+        {
+            return (context.Dataset, chosen);
+        }
+
+        var all = context.Environment.Datasets.All.Where(d => d is IEncryptedOutputs).ToList();
+        return all.Count == 1
+            ? (all[0], (IEncryptedOutputs)all[0])
+            : throw new InvalidInputException(
+                $"The {context.Dataset.Name} dataset's outputs are not encrypted, so it has no keys. Use --dataset {string.Join(" or --dataset ", all.Select(d => d.Name))}.");
     }
 
-    public static string? EnvironmentKey(CliEnvironment environment) =>
-        environment.Variables.TryGetValue("BACKFILL_OHLCV_ENCRYPTIONKEY", out var v) && !string.IsNullOrWhiteSpace(v) ? v
-            : Environment.GetEnvironmentVariable(KeyStore.EnvironmentVariable);
-
-    /// <summary>The ohlcv key store as configured: <c>ohlcv.keyStore</c> (file, keyring or auto), <c>ohlcv.keyFile</c>, <c>OHLCV_ENCRYPTION_KEY</c>.</summary>
-    public static KeyStore LoadStore(EffectiveSettings settings, CliEnvironment environment) =>
-        KeyStore.Load(settings.Get(Settings.OhlcvKeyFile).Value!, EnvironmentKey(environment), Keyring(settings, environment));
-
-    /// <summary>The OS keyring chosen by <c>ohlcv.keyStore</c>, or null for the key file (with a warning when <c>auto</c> falls back).</summary>
-    public static IKeyring? Keyring(EffectiveSettings settings, CliEnvironment environment)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(environment);
-        var mode = settings.Get(Settings.OhlcvKeyStore).Value;
-        if (mode == "file")
-        {
-            return null;
-        }
-
-        var (keyring, reason) = OsKeyring.Detect(name => environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name));
-        if (keyring is not null)
-        {
-            return keyring;
-        }
-
-        if (mode == "keyring")
-        {
-            throw new InvalidInputException(
-                $"ohlcv.keyStore is 'keyring' but no OS keyring is usable here: {reason}. Set ohlcv.keyStore to 'file' (the key file ohlcv.keyFile, 0600) or 'auto'.");
-        }
-
-        environment.Error.WriteLine($"warning: ohlcv.keyStore=auto: no OS keyring ({reason}); using the key file {settings.Get(Settings.OhlcvKeyFile).Value}.");
-        return null;
-    }
+    /// <summary>The encrypted outputs of the dataset, in path order.</summary>
+    private static IEnumerable<string> EncryptedFiles(IDataset dataset, string outputRoot) =>
+        dataset.Layout.EnumerateLocal(outputRoot).Select(f => f.Path);
 
     public static Command Build(CliEnvironment environment)
     {
-        var keys = new Command("keys", "Encryption keys of the ohlcv dataset: create, check, rotate.");
+        var keys = new Command("keys", "Encryption keys of the dataset whose outputs are encrypted (ohlcv): create, check, rotate, decrypt one file.");
         var init = new Command("init", "Create the key file (0600) with one new active key; never overwrites.");
         init.SetAction(async (parse, ct) =>
         {
-            var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = KeyStore.Init(settings.Get(Settings.OhlcvKeyFile).Value!, environment.Time.GetUtcNow(), Keyring(settings, environment));
+            var (context, settings, host) = await LoadAsync(parse, environment, ct);
+            var store = EncryptedDataset(context).Keys.InitKeys(host, settings);
             context.Say(store.Keyring is null
                 ? $"Created {store.Path} with active key {store.ActiveKey.Id}. Back it up: files cannot be read without it."
                 : $"Stored a new active key {store.ActiveKey.Id} in {store.Path}. Back up the keyring (or export the key): files cannot be read without it.");
@@ -72,11 +48,12 @@ internal static class KeysCommand
         var check = new Command("check", "Check the key file's permissions and that every ohlcv file decrypts with a known key.");
         check.SetAction(async (parse, ct) =>
         {
-            var (context, settings) = await LoadAsync(parse, environment, ct);
-            var store = LoadStore(settings, environment);
+            var (context, settings, host) = await LoadAsync(parse, environment, ct);
+            var (dataset, keys) = EncryptedDataset(context);
+            var store = keys.LoadKeys(host, settings);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var problems = new List<string>();
-            foreach (var file in EncryptedFiles(settings.OutputDirectory))
+            foreach (var file in EncryptedFiles(dataset, settings.OutputDirectory))
             {
                 try
                 {
@@ -105,11 +82,12 @@ internal static class KeysCommand
         var rotate = new Command("rotate", "New active key; re-encrypt every ohlcv file atomically (resumable); retire the old key once all verify.");
         rotate.SetAction(async (parse, ct) =>
         {
-            var (context, settings) = await LoadAsync(parse, environment, ct);
+            var (context, settings, host) = await LoadAsync(parse, environment, ct);
+            var (dataset, keys) = EncryptedDataset(context);
             var output = settings.OutputDirectory;
-            var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, "ohlcv"));
-            var store = LoadStore(settings, environment);
-            var report = KeyRotation.Rotate(store, () => EncryptedFiles(output), environment.Time.GetUtcNow());
+            var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, dataset.Layout.Folder));
+            var store = keys.LoadKeys(host, settings);
+            var report = KeyRotation.Rotate(store, () => EncryptedFiles(dataset, output), environment.Time.GetUtcNow());
             var table = new ResultTable("Key rotation", "new_key", "rotated", "already_current", "verified", "retired", "resumed");
             table.Add(report.NewKeyId, report.Rotated, report.AlreadyCurrent, report.Verified, string.Join(" ", report.Retired), report.Resumed);
             if (leftovers > 0)
@@ -124,12 +102,13 @@ internal static class KeysCommand
         var decrypt = new Command("decrypt", "Decrypt one ohlcv file to stdout (its CSV); nothing is written to disk.") { file };
         decrypt.SetAction(async (parse, ct) =>
         {
-            var (_, settings) = await LoadAsync(parse, environment, ct);
-            var store = LoadStore(settings, environment);
+            var (context, settings, host) = await LoadAsync(parse, environment, ct);
+            var (dataset, keys) = EncryptedDataset(context);
+            var store = keys.LoadKeys(host, settings);
             var path = parse.GetValue(file)!;
             if (!File.Exists(path))
             {
-                throw new InvalidInputException($"'{path}' does not exist. Encrypted files are under {{processing.outputDirectory}}/ohlcv/YYYY/MM/DD/.");
+                throw new InvalidInputException($"'{path}' does not exist. Encrypted files are under {{processing.outputDirectory}}/{dataset.Layout.Folder}/YYYY/MM/DD/.");
             }
 
             var plain = EncryptedFile.Decrypt(await File.ReadAllBytesAsync(path, ct), store.Find);
@@ -151,10 +130,11 @@ internal static class KeysCommand
         return keys;
     }
 
-    private static async Task<(CommandContext Context, EffectiveSettings Settings)> LoadAsync(ParseResult parse, CliEnvironment environment, CancellationToken ct)
+    /// <summary>The context, the settings and a host for the dataset (the ledger is only read for the settings).</summary>
+    internal static async Task<(CommandContext Context, EffectiveSettings Settings, DatasetHost Host)> LoadAsync(ParseResult parse, CliEnvironment environment, CancellationToken ct)
     {
         var context = new CommandContext(parse, environment);
         await using var ledger = await context.OpenLedgerAsync(ct);
-        return (context, await context.LoadSettingsAsync(ledger, ct));
+        return (context, await context.LoadSettingsAsync(ledger, ct), context.Host(ledger));
     }
 }

@@ -5,8 +5,8 @@ using Backfill.Core.Time;
 using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Publish;
-using Backfill.Engine.Datasets.Spx.Staging;
+using Backfill.Engine.Datasets;
+using Backfill.Engine.Datasets.Spx;
 
 namespace Backfill.Cli.Commands;
 
@@ -18,10 +18,18 @@ internal static class ProcessCommands
 
     private static Option<int?> MaxDte() => new("--max-dte") { Description = "Only expirations at most N calendar days after the date (overrides processing.maxDte)." };
 
-    private static Func<ProcessingOptions, ProcessingOptions> WithMaxDte(ParseResult parse, Option<int?> maxDte) => o =>
-        parse.GetValue(maxDte) is { } n
-            ? n < 0 ? throw new InvalidInputException($"--max-dte: {n} must be 0 (all) or more.") : o with { MaxDte = n }
-            : o;
+    /// <summary>--max-dte N is <c>--set processing.maxDte=N</c> for this command (the option greeks datasets read it).</summary>
+    private static void ApplyMaxDte(CommandContext context, ParseResult parse, Option<int?> maxDte)
+    {
+        if (parse.GetValue(maxDte) is { } n)
+        {
+            context.Override(SpxSettings.MaxDte, n < 0
+                ? throw new InvalidInputException($"--max-dte: {n} must be 0 (all) or more.")
+                : n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static ProcessingOptions AsConfigured(ProcessingOptions options) => options;
 
     private static Command BuildProcess(CliEnvironment environment)
     {
@@ -31,8 +39,9 @@ internal static class ProcessCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            ApplyMaxDte(context, parse, maxDte);
             var day = DateInput.ParseDate(parse.GetValue(date), "date", context.Today);
-            var adjust = WithMaxDte(parse, maxDte);
+            var adjust = AsConfigured;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, [day], ct);
             return await ProcessingRun.RunAsync(context, ledger, settings, [day], adjust, ct);
@@ -45,11 +54,12 @@ internal static class ProcessCommands
         var from = new Argument<string>("from") { Description = "First date, YYYY-MM-DD." };
         var to = new Argument<string>("to") { Description = "Last date, YYYY-MM-DD (inclusive)." };
         var maxDte = MaxDte();
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates (and, for fop, the vendor's cost); change nothing." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates (and the vendor's cost where the dataset can ask for it); change nothing." };
         var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            ApplyMaxDte(context, parse, maxDte);
             var start = DateInput.ParseDate(parse.GetValue(from), "from", context.Today);
             var end = DateInput.ParseDate(parse.GetValue(to), "to", context.Today);
             DateInput.EnsureOrdered(start, end);
@@ -80,7 +90,7 @@ internal static class ProcessCommands
                 context.Warn($"Sessions after {latest:yyyy-MM-dd} have no complete data yet and are left out.");
             }
 
-            return await ProcessingRun.RunAsync(context, ledger, settings, sessions, WithMaxDte(parse, maxDte), ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, sessions, AsConfigured, ct);
         });
         return command;
     }
@@ -96,6 +106,7 @@ internal static class ProcessCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            ApplyMaxDte(context, parse, maxDte);
             if (parse.GetValue(batch) is < 1)
             {
                 throw new InvalidInputException("--batch-size must be 1 or more.");
@@ -129,34 +140,32 @@ internal static class ProcessCommands
             }
 
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], WithMaxDte(parse, maxDte), ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], AsConfigured, ct);
         });
         return command;
     }
 
     private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<Gap> todo, CancellationToken ct)
     {
-        if (context.Dataset.Name == "fop")
-        {
-            await FopPlanRendering.RenderAsync(context, ledger, todo, ct);
-            return;
-        }
-
-        var history = (await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Success, ct)).TakeLast(20).ToList();
-        var basis = history.Count == 0 ? "defaults (no day processed yet)" : $"the average of the last {history.Count} processed day(s)";
-        var rows = history.Count == 0 ? 10_000_000 : history.Average(u => (double)(u.RowCount ?? 0));
-        var requests = history.Count == 0 ? 700 : history.Average(u => (double)(u.ApiRequests ?? 0));
-        var bytes = history.Count == 0 ? rows * 35 : history.Average(u => (double)(u.FileSize ?? 0));
-        var seconds = history.Count == 0 ? rows / 400_000.0 : history.Average(u => (u.DurationMs ?? 0) / 1000.0);
-        var table = new ResultTable("Plan (dry run)", "date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds");
+        var settings = await context.LoadSettingsAsync(ledger, ct);
+        var plan = await DryRunEstimator.PlanAsync(context.Dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
+        var byDate = plan.Dates.ToDictionary(d => d.Date);
+        var cost = context.Dataset is IDryRunPlanner;
+        string[] columns = ["date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds", .. cost ? ["est_cost_usd"] : Array.Empty<string>()];
+        var table = new ResultTable("Plan (dry run)", columns);
         foreach (var gap in todo)
         {
-            table.Add(gap.Date, GapsCommand.Name(gap.Category), gap.Priority, (long)requests, (long)rows, (long)bytes, Math.Round(seconds, 1));
+            var d = byDate[gap.Date];
+            object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
+            table.Add(cost ? [.. values, d.CostUsd] : values);
         }
 
-        table.Notes.Add($"{todo.Count} date(s): about {(long)(requests * todo.Count):N0} requests, {(long)(rows * todo.Count):N0} rows, " +
-                        $"{bytes * todo.Count / 1e9:F2} GB of Parquet (plus about {rows * 300 / 1e9:F2} GB of staging per date in flight), " +
-                        $"{TimeSpan.FromSeconds(seconds * todo.Count):g} at one date at a time. Estimates from {basis}.");
+        table.Notes.AddRange(plan.Notes);
+        if (plan.Warning is not null)
+        {
+            context.Warn(plan.Warning);
+        }
+
         context.Render(table);
     }
 
@@ -176,6 +185,7 @@ internal static class ProcessCommands
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            ApplyMaxDte(context, parse, maxDte);
             var dataset = context.Dataset.Name;
             var chosen = new[] { parse.GetValue(date) is not null, parse.GetValue(allFailed), parse.GetValue(lastN) is not null }.Count(b => b);
             if (chosen != 1)
@@ -232,15 +242,13 @@ internal static class ProcessCommands
 
             foreach (var t in targets)
             {
-                var staging = EnginePaths.StagingDirectory(settings.TempDirectory, dataset, t.TradeDate);
-                var removed = Directory.Exists(staging) ? GreeksStaging.DeletePartials(staging) : 0;
+                var removed = EnginePaths.DeletePartialStaging(settings.TempDirectory, dataset, t.TradeDate);
                 context.Say($"{t.TradeDate:yyyy-MM-dd}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
                             (t.LastErrorType is null ? string.Empty : $", last error {t.LastErrorType}: {t.LastErrorMessage}") +
                             (removed > 0 ? $"; removed {removed} partial staging file(s)" : string.Empty));
             }
 
-            new AtomicFilePublisher(EnginePaths.PublishDirectory(settings.TempDirectory, dataset), settings.OutputDirectory).CleanIncoming();
-            var adjust = WithMaxDte(parse, maxDte);
+            var adjust = AsConfigured;
             return await ProcessingRun.RunAsync(context, ledger, settings, [.. targets.Select(t => t.TradeDate).Order()],
                 o => adjust(o) with { AllowSuccessful = forced, IgnoreRetryLimit = forced }, ct);
         });

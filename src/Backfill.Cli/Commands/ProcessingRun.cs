@@ -1,10 +1,8 @@
-using Backfill.Engine.Datasets.Spx;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
-using Backfill.Engine.Datasets.Fop;
+using Backfill.Engine.Datasets;
 using Backfill.Engine.Gaps;
-using Backfill.Engine.Datasets.Ohlcv;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Backfill.Operations.Metrics;
@@ -22,8 +20,7 @@ internal static class ProcessingRun
         Func<IUnitProcessor, IProcessingObserver, CancellationToken, Task<IReadOnlyList<UnitOutcome>>>? schedule = null)
     {
         var dataset = context.Dataset;
-        var retry = RetryPolicyTable.Default;
-        var options = adjust(SpxSourceFactory.Options(settings, dataset.Name, retry));
+        var options = adjust(ProcessingOptions.From(settings, dataset.Name, RetryPolicyTable.Default));
         foreach (var directory in new[] { options.OutputDirectory, options.TempDirectory })
         {
             if (SettingValidator.WritableDirectoryProblem(directory) is { } problem)
@@ -39,69 +36,30 @@ internal static class ProcessingRun
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
         }
 
-        using var metrics = MetricsPipeline.Start(MetricsOptions.From(settings), context.Warn);
+        using var metrics = MetricsPipeline.Start(OperationsSettings.Metrics(settings), context.Warn);
         using var loggers = Operations.Create(context, settings);
-        var fop = dataset.Name == "fop";
-        var ohlcv = dataset.Name == "ohlcv";
-        var cryptoBook = dataset.Name == "crypto-book";
-        var cryptoOptions = cryptoBook ? Backfill.Engine.Datasets.CryptoBook.CryptoBookOptions.From(settings) : null;
-        using var lake = cryptoOptions is null ? null : Backfill.Sources.CryptoLake.Lake.LakeStore.Open(cryptoOptions.LakeLocation, retry: retry);
-        using var databento = fop ? FopSourceFactory.CreateClient(settings, context.Environment.Variables, retry, loggers) : null;
-        var ohlcvKeys = ohlcv ? KeysCommand.LoadStore(settings, context.Environment) : null;
-        using var alphaVantage = ohlcv ? OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(
-            name => context.Environment.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name), settings, ohlcvKeys), retry,
-            budget: new LedgerRequestBudget(ledger, OhlcvSourceFactory.DailyBudget(settings), context.Environment.Time)) : null;
-        var source = fop || ohlcv || cryptoBook ? null : SpxSourceFactory.Create(settings, retry, loggers);
-        try
+        await using var session = await ProcessingSession.OpenAsync(dataset, context.Host(ledger, loggers), settings, options, dates, ct);
+        using var stop = StopSignal.Watch(options.TempDirectory, ct);
+        var runner = new RangeRunner(session.Processor, options.MaxConcurrentDates);
+        var display = new ProgressDisplay(context, dataset.SubUnits);
+        var outcomes = await display.RunAsync(observer => schedule is null
+            ? runner.RunAsync(dates, new UnitMetricsObserver(dataset.Name, observer), stop.Token, CancellationToken.None)
+            : schedule(session.Processor, new UnitMetricsObserver(dataset.Name, observer), stop.Token));
+        Summarise(context, dataset.SubUnits, outcomes);
+        var command = DatasetRegistry.Command(dataset.Name, string.Empty).TrimEnd();
+        if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
         {
-            using var stop = StopSignal.Watch(options.TempDirectory, ct);
-            IUnitProcessor processor;
-            if (lake is not null)
-            {
-                processor = new Backfill.Engine.Datasets.CryptoBook.CryptoBookUnitProcessor(ledger, lake, cryptoOptions!, options, context.Environment.Time);
-            }
-            else if (alphaVantage is not null)
-            {
-                var ohlcvProcessor = new OhlcvUnitProcessor(ledger, alphaVantage, OhlcvSourceFactory.Symbols(settings), OhlcvSourceFactory.Adjusted(settings),
-                    ohlcvKeys!, options, context.Environment.Time);
-                // Size the series by the dates still missing: done dates are skipped before any request.
-                var done = dates.Count == 0 || options.AllowSuccessful ? []
-                    : (await ledger.ListUnitsAsync(dataset.Name, dates.Min(), dates.Max(), Backfill.Ledger.Model.UnitStatus.Success, ct)).Select(u => u.TradeDate).ToHashSet();
-                ohlcvProcessor.Plan([.. dates.Where(d => !done.Contains(d))],
-                    GapAnalyzer.LatestCompleteSession(dataset.Calendar, context.Environment.Time.GetUtcNow()), dataset.Calendar);
-                processor = ohlcvProcessor;
-            }
-            else
-            {
-                processor = databento is not null
-                    ? new FopUnitProcessor(ledger, new FopMarketData(databento), FopStrategy.From(settings), options, context.Environment.Time)
-                    : new SpxUnitProcessor(ledger, source!, dataset.Calendar, options, context.Environment.Time);
-            }
-
-            var runner = new RangeRunner(processor, options.MaxConcurrentDates);
-            var display = new ProgressDisplay(context);
-            var outcomes = await display.RunAsync(observer => schedule is null
-                ? runner.RunAsync(dates, new UnitMetricsObserver(dataset.Name, observer), stop.Token, CancellationToken.None)
-                : schedule(processor, new UnitMetricsObserver(dataset.Name, observer), stop.Token));
-            Summarise(context, outcomes);
-            if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
-            {
-                await context.Error.WriteLineAsync("Some dates failed; the others are kept. See 'backfill list --failed-only' and retry with 'backfill retry --all-failed'.");
-                return ExitCodes.Failed;
-            }
-
-            if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Interrupted))
-            {
-                await context.Error.WriteLineAsync($"Stopped ({stop.Reason ?? "interrupted"}). Completed expirations are kept; run the same command again to resume.");
-                return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
-            }
-
-            return ExitCodes.Ok;
+            await context.Error.WriteLineAsync($"Some dates failed; the others are kept. See '{command} list --failed-only' and retry with '{command} retry --all-failed'.");
+            return ExitCodes.Failed;
         }
-        finally
+
+        if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Interrupted))
         {
-            (source as IDisposable)?.Dispose();
+            await context.Error.WriteLineAsync($"Stopped ({stop.Reason ?? "interrupted"}). Completed {dataset.SubUnits.Many} are kept; run the same command again to resume.");
+            return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
         }
+
+        return ExitCodes.Ok;
     }
 
     /// <summary>Loads settings and checks every date, refusing the whole command when one is not processable.</summary>
@@ -119,9 +77,9 @@ internal static class ProcessingRun
         return (settings, latest);
     }
 
-    private static void Summarise(CommandContext context, IReadOnlyList<UnitOutcome> outcomes)
+    private static void Summarise(CommandContext context, SubUnitNoun subUnits, IReadOnlyList<UnitOutcome> outcomes)
     {
-        var table = new ResultTable("Summary", "date", "outcome", "rows", "bytes", "expirations", "resumed", "requests", "seconds", "quality", "sha256", "message");
+        var table = new ResultTable("Summary", "date", "outcome", "rows", "bytes", subUnits.Many, "resumed", "requests", "seconds", "quality", "sha256", "message");
         foreach (var o in outcomes)
         {
             table.Add(o.Date, o.Kind.ToString().ToLowerInvariant(), o.Rows, o.FileBytes, o.SubUnits, o.SubUnitsResumed, o.ApiRequests,

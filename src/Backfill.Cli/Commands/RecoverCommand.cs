@@ -19,15 +19,15 @@ internal static class RecoverCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            BackupCommand.RequireOhlcv(context);
+            var encrypted = BackupCommand.RequireEncrypted(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var keys = BackupCommand.LoadKeys(settings, environment);
+            var keys = encrypted.LoadKeys(context.Host(ledger), settings);
             var recovery = new OhlcvRecovery(ledger, keys, settings.OutputDirectory, settings.TempDirectory, "recover:" + WorkerIdentity.Current);
             var report = parse.GetValue(from) is { } source
                 ? await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(source, ct), ct)
                 : await recovery.InPlaceAsync(ct);
-            var table = new ResultTable($"Recover ohlcv from {report.Source}", "date", "status", "key_id", "path", "message");
+            var table = new ResultTable($"Recover {context.Dataset.Name} from {report.Source}", "date", "status", "key_id", "path", "message");
             foreach (var item in report.Items)
             {
                 table.Add(item.Date, RecoverReport.Name(item.Status), item.KeyId, item.Path, item.Message);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Backfill.Core.Errors;
 using Backfill.Operations.Metrics;
 using Backfill.Operations.Server;
+using Backfill.Engine.Configuration;
+using Backfill.Engine.Status;
 
 namespace Backfill.Cli.Commands;
 
@@ -33,8 +35,9 @@ internal static class ServeCommand
             var settings = await context.LoadSettingsAsync(ledger, ct);
             using var loggers = Operations.Create(context, settings);
             var options = new ServerOptions(address, portNumber, parse.GetValue(allowRemote), settings.RetryLimit, settings.StartDate,
-                MetricsOptions.From(settings) with { Prometheus = false });
-            var app = StatusServer.Create(options, ledger, loggers, environment.Time);
+                OperationsSettings.Metrics(settings) with { Prometheus = false });
+            var api = new StatusApi(ledger, environment.Datasets, settings.RetryLimit, settings.StartDate, environment.Time);
+            var app = StatusServer.Create(options, ledger, api, loggers, environment.Time);
             await using (app)
             {
                 Uri url;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
+using Backfill.Engine.Datasets;
 using Backfill.Engine.Gaps;
 using Backfill.Ledger.Model;
 
@@ -43,13 +44,14 @@ internal static class StatusCommand
             table.Add("coverage_percent", gaps is null || gaps.Sessions == 0 ? null : Math.Round(100.0 * gaps.Succeeded / gaps.Sessions, 2));
             table.Add("errors_last_24h", summary.ErrorsLast24h);
             table.Add("last_activity", summary.LastActivity);
-            if (dataset.Name == "ohlcv")
+            if (dataset is IStatusReporter reporter)
             {
-                var budget = new Backfill.Engine.Datasets.Ohlcv.LedgerRequestBudget(ledger, Backfill.Engine.Datasets.Ohlcv.OhlcvSourceFactory.DailyBudget(settings), environment.Time);
-                table.Add("requests_today", await budget.UsedTodayAsync(ct));
-                table.Add("daily_budget", budget.Limit);
-                table.Add("budget_day", budget.Today);
+                foreach (var (metric, value) in await reporter.StatusAsync(context.Host(ledger), settings, ct))
+                {
+                    table.Add(metric, value);
+                }
             }
+
             if (settings.StartDate is null)
             {
                 table.Notes.Add("Set a start date to see gaps: backfill config set processing.startDate 2020-01-02");

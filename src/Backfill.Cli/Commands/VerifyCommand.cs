@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
+using Backfill.Engine.Processing;
 using Backfill.Engine.Verification;
 
 namespace Backfill.Cli.Commands;
@@ -20,11 +21,11 @@ internal static class VerifyCommand
             var (from, to) = range.Read(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            // ohlcv files are encrypted: verify decrypts them in memory with the key store (a missing key store is an error, exit 2).
-            var keys = context.Dataset.Name == "ohlcv"
-                ? KeysCommand.LoadStore(settings, environment)
-                : null;
-            var report = await new OutputVerifier(ledger, keys: keys is null ? null : keys.Find).VerifyAsync(context.Dataset.Name, settings.OutputDirectory, from, to, parse.GetValue(deep), ct);
+            // The dataset reads its own outputs (an encrypted dataset decrypts them in memory; a missing key store is an error, exit 2).
+            var dataset = context.Dataset;
+            var checker = dataset.CreateChecker(context.Host(ledger), settings);
+            var store = EnginePaths.OutputStore(settings, dataset.Name);
+            var report = await new OutputVerifier(ledger).VerifyAsync(dataset, store, checker, from, to, parse.GetValue(deep), ct);
             var span = from is null && to is null ? "all dates" : $"{from:yyyy-MM-dd} .. {to:yyyy-MM-dd}";
             var table = new ResultTable($"Verify {report.Dataset} ({span}){(report.Deep ? ", deep" : "")} in {report.OutputRoot}",
                 "date", "status", "path", "expected_sha256", "actual_sha256", "message");

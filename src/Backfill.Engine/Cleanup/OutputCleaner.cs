@@ -4,8 +4,8 @@ using Backfill.Engine.Processing;
 using Backfill.Engine.Verification;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Publish;
-using Backfill.Engine.Datasets.Spx.Staging;
+using Backfill.Storage.Outputs;
+using Backfill.Engine.Datasets;
 
 namespace Backfill.Engine.Cleanup;
 
@@ -67,45 +67,48 @@ public sealed record CleanupReport(bool DryRun, IReadOnlyList<CleanupItem> Items
 /// with a <c>FileCorruption</c> error recorded, so <c>gaps</c> lists those dates again. Retention (<c>--older-than</c>): see
 /// <see cref="Retention"/>.
 /// </summary>
-/// <param name="keys">Decryption keys of the encrypted <c>ohlcv</c> dataset; without them its failed outputs are not judged
-/// (an encrypted file that cannot be read is not proof of corruption).</param>
-public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Func<string, Encryption.EncryptionKey?>? keys = null)
+/// <param name="checker">The dataset's reader of its outputs, needed to judge failed outputs (null when they are not asked for).</param>
+public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, IOutputChecker? checker = null)
 {
-    private const string PartialExtension = ".ndjson.part";
-    private const string CompleteExtension = ".ndjson";
+    /// <summary>A sub-unit being written: a resume starts it again.</summary>
+    private const string PartialExtension = ".part";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<CleanupReport> CleanAsync(string dataset, string outputRoot, string tempRoot, CleanupRequest request, CancellationToken cancellationToken)
+    /// <summary>Cleans a registered dataset whose outputs are in a local folder (tools and tests).</summary>
+    public Task<CleanupReport> CleanAsync(string dataset, string outputRoot, string tempRoot, CleanupRequest request, CancellationToken cancellationToken) =>
+        CleanAsync(DatasetRegistry.Default.Get(dataset), new LocalOutputStore(outputRoot, EnginePaths.PublishDirectory(tempRoot, dataset)), tempRoot, request, cancellationToken);
+
+    public async Task<CleanupReport> CleanAsync(IDataset dataset, IOutputStore store, string tempRoot, CleanupRequest request, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(request);
-        var output = Path.GetFullPath(outputRoot);
         var temp = Path.GetFullPath(tempRoot);
         var items = new List<CleanupItem>();
         var kept = new List<KeptStaging>();
         var notes = new List<string>();
         if (request.TempFiles)
         {
-            await CleanTempAsync(dataset, output, temp, request.DryRun, items, kept, notes, cancellationToken);
+            await CleanTempAsync(dataset.Name, store, temp, request.DryRun, items, kept, notes, cancellationToken);
         }
 
         if (request.FailedOutputs)
         {
-            await CleanFailedOutputsAsync(dataset, output, request.DryRun, items, notes, cancellationToken);
+            await CleanFailedOutputsAsync(dataset, store, request.DryRun, items, notes, cancellationToken);
         }
 
         if (request.OlderThanDays is { } days)
         {
             var today = request.Today ?? throw new ArgumentException("Retention needs today's date.", nameof(request));
-            await new Retention(ledger).PruneAsync(dataset, output, days, today, request.DryRun, items, notes, cancellationToken);
+            await new Retention(ledger).PruneAsync(dataset, store, days, today, request.DryRun, items, notes, cancellationToken);
         }
 
         return new CleanupReport(request.DryRun, items, kept, notes);
     }
 
     private async Task CleanTempAsync(
-        string dataset, string output, string temp, bool dryRun, List<CleanupItem> items, List<KeptStaging> kept, List<string> notes, CancellationToken cancellationToken)
+        string dataset, IOutputStore store, string temp, bool dryRun, List<CleanupItem> items, List<KeptStaging> kept, List<string> notes, CancellationToken cancellationToken)
     {
         var units = (await ledger.ListUnitsAsync(dataset, null, null, null, cancellationToken)).ToDictionary(u => u.TradeDate);
         var now = _time.GetUtcNow();
@@ -135,7 +138,7 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Fun
                     continue;
                 }
 
-                var completed = Directory.GetFiles(directory, "*" + CompleteExtension).Count(f => f.EndsWith(CompleteExtension, StringComparison.Ordinal));
+                var completed = Directory.GetFiles(directory).Count(f => !f.EndsWith(PartialExtension, StringComparison.Ordinal));
                 if (status == UnitStatus.Processing)
                 {
                     kept.Add(new KeptStaging(date, directory, status, completed, "processing: a worker may be writing here; nothing touched"));
@@ -148,9 +151,12 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Fun
                     items.Add(new CleanupItem(CleanupItemKind.PartialStagingFile, date, partial, SizeOf(partial), "unfinished sub-unit; a resume starts it again"));
                 }
 
-                if (!dryRun && partials.Count > 0)
+                if (!dryRun)
                 {
-                    GreeksStaging.DeletePartials(directory);
+                    foreach (var partial in partials)
+                    {
+                        File.Delete(partial);
+                    }
                 }
 
                 kept.Add(new KeptStaging(date, directory, status, completed,
@@ -164,48 +170,16 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Fun
             return;
         }
 
-        var publish = EnginePaths.PublishDirectory(temp, dataset);
-        if (Directory.Exists(publish))
+        foreach (var leftover in await store.CleanLeftoversAsync(dryRun, cancellationToken))
         {
-            foreach (var file in Directory.GetFiles(publish).Order(StringComparer.Ordinal))
-            {
-                var name = Path.GetFileName(file);
-                if (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal))
-                {
-                    items.Add(new CleanupItem(CleanupItemKind.PublishTempFile, null, file, SizeOf(file), "temp file of an interrupted publish"));
-                    if (!dryRun)
-                    {
-                        File.Delete(file);
-                    }
-                }
-            }
-        }
-
-        var incoming = Path.Combine(output, AtomicFilePublisher.IncomingFolderName);
-        if (Directory.Exists(incoming))
-        {
-            var files = Directory.GetFiles(incoming).Order(StringComparer.Ordinal).ToList();
-            foreach (var file in files)
-            {
-                items.Add(new CleanupItem(CleanupItemKind.IncomingFile, null, file, SizeOf(file), "leftover of an interrupted cross-filesystem publish"));
-            }
-
-            if (!dryRun && files.Count > 0)
-            {
-                new AtomicFilePublisher(publish, output).CleanIncoming();
-            }
+            items.Add(new CleanupItem(leftover.InOutputRoot ? CleanupItemKind.IncomingFile : CleanupItemKind.PublishTempFile, null, leftover.Location, leftover.Bytes, leftover.Detail));
         }
     }
 
-    private async Task CleanFailedOutputsAsync(string dataset, string output, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
+    private async Task CleanFailedOutputsAsync(IDataset dataset, IOutputStore store, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
     {
-        if (dataset == "ohlcv" && keys is null)
-        {
-            notes.Add("ohlcv files are encrypted and no key store was given: failed outputs were not checked (none removed).");
-            return;
-        }
-
-        var report = await new OutputVerifier(ledger, keys: keys).VerifyAsync(dataset, output, null, null, deep: false, cancellationToken);
+        var reader = checker ?? dataset.CreateChecker(null, null);
+        var report = await new OutputVerifier(ledger).VerifyAsync(dataset, store, reader, null, null, deep: false, cancellationToken);
         foreach (var finding in report.Findings.Where(f => f.Status == OutputFileStatus.Corrupted))
         {
             items.Add(new CleanupItem(CleanupItemKind.CorruptedOutput, finding.Date, finding.Path, SizeOf(finding.Path),
@@ -215,12 +189,12 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, Fun
                 continue;
             }
 
-            File.Delete(finding.Path);
-            var unit = await ledger.GetUnitAsync(dataset, finding.Date, cancellationToken);
-            await ledger.ResetUnitAsync(dataset, finding.Date, cancellationToken);
+            await store.DeleteAsync(store.KeyOf(finding.Path) ?? dataset.Layout.KeyFor(finding.Date), cancellationToken);
+            var unit = await ledger.GetUnitAsync(dataset.Name, finding.Date, cancellationToken);
+            await ledger.ResetUnitAsync(dataset.Name, finding.Date, cancellationToken);
             await ledger.RecordErrorAsync(new ErrorRecord
             {
-                Dataset = dataset,
+                Dataset = dataset.Name,
                 TradeDate = finding.Date,
                 ErrorType = nameof(ErrorKind.FileCorruption),
                 Message = $"cleanup removed a file that failed verification: {finding.Message}",

@@ -2,7 +2,8 @@ using System.Globalization;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Layout;
+using Backfill.Engine.Datasets;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Cleanup;
 
@@ -31,53 +32,60 @@ public sealed class Retention(ILedger ledger)
     public static DateOnly Cutoff(DateOnly today, int days) => today.AddDays(-days);
 
     internal async Task PruneAsync(
-        string dataset, string output, int days, DateOnly today, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
+        IDataset dataset, IOutputStore store, int days, DateOnly today, bool dryRun, List<CleanupItem> items, List<string> notes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
         var cutoff = Cutoff(today, days);
-        var datasetRoot = Path.Combine(output, dataset);
-        var units = await ledger.ListUnitsAsync(dataset, null, cutoff.AddDays(-1), UnitStatus.Success, cancellationToken);
+        var name = dataset.Name;
+        var units = await ledger.ListUnitsAsync(name, null, cutoff.AddDays(-1), UnitStatus.Success, cancellationToken);
         var owner = "retention:" + WorkerIdentity.Current;
         var pruned = 0;
         foreach (var unit in units)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var expected = OutputLayout.PathFor(output, dataset, unit.TradeDate);
-            var path = unit.FilePath is null ? expected : Path.GetFullPath(unit.FilePath);
-            if (path != expected || !path.StartsWith(datasetRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            var expectedKey = dataset.Layout.KeyFor(unit.TradeDate);
+            var expected = store.LocationOf(expectedKey);
+            if (unit.FilePath is not null && store.KeyOf(unit.FilePath) != expectedKey)
             {
-                notes.Add($"{unit.TradeDate:yyyy-MM-dd}: the ledger's file '{path}' is not at its place in the output tree ('{expected}'); left alone.");
+                notes.Add($"{unit.TradeDate:yyyy-MM-dd}: the ledger's file '{unit.FilePath}' is not at its place in the output tree ('{expected}'); left alone.");
                 continue;
             }
 
-            var exists = File.Exists(path);
+            var found = await store.StatAsync(expectedKey, cancellationToken);
             var message = $"removed by retention (cleanup --older-than {days} on {today:yyyy-MM-dd}: before {cutoff:yyyy-MM-dd}); bring it back with 'backfill recover --from BACKUP'";
-            items.Add(new CleanupItem(CleanupItemKind.PrunedOutput, unit.TradeDate, path, exists ? OutputCleaner.SizeOf(path) : 0,
-                exists ? "older than the retention period; the date is marked pruned" : "file already gone; the date is marked pruned"));
+            items.Add(new CleanupItem(CleanupItemKind.PrunedOutput, unit.TradeDate, expected, found?.SizeBytes ?? 0,
+                found is not null ? "older than the retention period; the date is marked pruned" : "file already gone; the date is marked pruned"));
             if (dryRun)
             {
                 continue;
             }
 
-            if (await ledger.TryClaimUnitAsync(dataset, unit.TradeDate, owner, Lease, allowSuccessful: true, cancellationToken) is null)
+            if (await ledger.TryClaimUnitAsync(name, unit.TradeDate, owner, Lease, allowSuccessful: true, cancellationToken) is null)
             {
                 items.RemoveAt(items.Count - 1);
                 notes.Add($"{unit.TradeDate:yyyy-MM-dd}: another worker holds the date; not pruned. Run cleanup again later.");
                 continue;
             }
 
-            if (exists)
+            if (found is not null)
             {
-                File.Delete(path);
-                RemoveEmptyParents(Path.GetDirectoryName(path)!, datasetRoot);
+                await store.DeleteAsync(expectedKey, cancellationToken);
             }
 
-            await ledger.FailUnitAsync(dataset, unit.TradeDate, owner, PrunedErrorType, message, CancellationToken.None);
+            await ledger.FailUnitAsync(name, unit.TradeDate, owner, PrunedErrorType, message, CancellationToken.None);
             pruned++;
         }
 
-        var known = units.Select(u => OutputLayout.PathFor(output, dataset, u.TradeDate)).ToHashSet(StringComparer.Ordinal);
-        var strays = OutputLayout.EnumerateFiles(output, dataset).Count(f => f.Date < cutoff && !known.Contains(f.Path));
+        var known = units.Select(u => dataset.Layout.KeyFor(u.TradeDate)).ToHashSet(StringComparer.Ordinal);
+        var strays = 0;
+        await foreach (var (item, date) in dataset.Layout.ListAsync(store, cancellationToken))
+        {
+            if (date < cutoff && !known.Contains(item.Key))
+            {
+                strays++;
+            }
+        }
+
         if (strays > 0)
         {
             notes.Add($"{strays} file(s) older than {cutoff:yyyy-MM-dd} are not done dates in the ledger and were left alone (see 'backfill verify': extra).");
@@ -85,15 +93,5 @@ public sealed class Retention(ILedger ledger)
 
         notes.Add($"Retention: dates before {cutoff:yyyy-MM-dd} ({days} day(s) before {today:yyyy-MM-dd}); " +
             (dryRun ? $"{items.Count(i => i.Kind == CleanupItemKind.PrunedOutput)} would be pruned." : $"{pruned} pruned; 'gaps' lists them as pruned."));
-    }
-
-    private static void RemoveEmptyParents(string directory, string stopAt)
-    {
-        while (directory.StartsWith(stopAt + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            && Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
-        {
-            Directory.Delete(directory);
-            directory = Path.GetDirectoryName(directory)!;
-        }
     }
 }

@@ -15,14 +15,6 @@ public sealed class EffectiveSettings
 
     public IReadOnlyCollection<ResolvedSetting> All => _values.Values;
 
-    public Uri ThetaBaseUrl => new(Text(Settings.ThetaBaseUrl));
-
-    public string ThetaApiVersion => Text(Settings.ThetaApiVersion);
-
-    public int ThetaMaxConcurrentRequests => Int(Settings.ThetaMaxConcurrentRequests);
-
-    public TimeSpan ThetaRequestTimeout => TimeSpan.FromSeconds(Int(Settings.ThetaRequestTimeoutSeconds));
-
     public DateOnly? StartDate => _values[Settings.StartDate].Value is { } s
         ? DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture)
         : null;
@@ -33,10 +25,6 @@ public sealed class EffectiveSettings
 
     public int MaxConcurrentDates => Int(Settings.MaxConcurrentDates);
 
-    public int IntervalMs => Int(Settings.IntervalMs);
-
-    public int MaxDte => Int(Settings.MaxDte);
-
     public int RetryLimit => Int(Settings.RetryLimit);
 
     public string DatabasePath => Path.GetFullPath(Text(Settings.DatabasePath));
@@ -46,9 +34,14 @@ public sealed class EffectiveSettings
         $"{Settings.StartDate} is not set, so Backfill does not know where history starts. " +
         $"Run: backfill config set {Settings.StartDate} 2020-01-02 (or pass --from).");
 
-    public ResolvedSetting Get(string key) => _values[Settings.Get(key).Key];
+    /// <summary>A key's effective value and origin; an unknown key is refused with the list command to run.</summary>
+    public ResolvedSetting Get(string key) => _values.TryGetValue(key?.Trim() ?? string.Empty, out var value)
+        ? value
+        : throw new InvalidInputException($"Unknown configuration key '{Backfill.Core.Time.DateInput.Printable(key ?? string.Empty)}'. Run 'backfill config get' to list every key.");
 
-    private string Text(string key) => _values[key].Value ?? throw new InvalidInputException($"{key} is not set.");
+    /// <summary>A key's value, which must be set.</summary>
+    public string Text(string key) => Get(key).Value ?? throw new InvalidInputException($"{key} is not set.");
 
-    private int Int(string key) => int.Parse(Text(key), CultureInfo.InvariantCulture);
+    /// <summary>A whole-number key's value (validated when resolved).</summary>
+    public int Int(string key) => int.Parse(Text(key), CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,7 @@ public enum SettingSource
     Flag,
     Environment,
 
-    /// <summary>The dataset's YAML strategy file (<c>fop.strategyFile</c>).</summary>
+    /// <summary>A file of values named by another setting (fop's YAML strategy file, <c>fop.strategyFile</c>).</summary>
     File,
     Stored,
     Default,
@@ -17,6 +17,9 @@ public enum SettingSource
 public sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source, string? Problem)
 {
     public string Key => Definition.Key;
+
+    /// <summary>For <see cref="SettingSource.File"/>: the setting naming the file the value came from.</summary>
+    public string? FileKey { get; init; }
 
     /// <summary>The value as it may be printed: passwords in database URLs are masked.</summary>
     public string? Shown => Value is null ? null : Definition.Kind switch

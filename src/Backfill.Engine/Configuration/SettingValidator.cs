@@ -61,6 +61,12 @@ public static class SettingValidator
                 return ChoiceList(definition, text);
 
             case SettingKind.WritableDirectory:
+                if (Backfill.Storage.Outputs.OutputStores.SchemeOf(text) is { } scheme)
+                {
+                    throw new InvalidInputException(
+                        $"{key}: '{shown}' names the scheme '{scheme}://', which this version cannot store files in. Use a local folder path.");
+                }
+
                 CheckPath(key, text);
                 var problem = WritableDirectoryProblem(text);
                 if (problem is not null)
@@ -98,31 +104,8 @@ public static class SettingValidator
                     throw new InvalidInputException($"{key}: '{Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(shown)}' {e.Message}");
                 }
 
-            case SettingKind.SymbolList:
-                try
-                {
-                    return string.Join(',', Backfill.Sources.AlphaVantage.TickerSymbol.ParseList(text).Select(t => t.Value));
-                }
-                catch (InvalidInputException e)
-                {
-                    throw new InvalidInputException($"{key}: {e.Message}");
-                }
-
-            case SettingKind.LakeLocation:
-                if (text.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || text.Contains("://", StringComparison.Ordinal))
-                {
-                    using var store = Backfill.Sources.CryptoLake.Lake.LakeStore.Open(text);
-                    return text.TrimEnd('/');
-                }
-
-                CheckPath(key, text);
-                return text;
-
-            case SettingKind.LakeExchange:
-                return Backfill.Sources.CryptoLake.Lake.LakePartition.ValidateExchange(text);
-
-            case SettingKind.LakeSymbol:
-                return Backfill.Sources.CryptoLake.Lake.LakePartition.ValidateSymbol(text);
+            case SettingKind.Custom:
+                return (definition.Check ?? throw new InvalidOperationException($"{key} has no check."))(text);
 
             case SettingKind.GridStep:
                 if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var step) || step <= 0 || step > 1000)
@@ -233,7 +216,7 @@ public static class SettingValidator
         return string.Join(',', chosen);
     }
 
-    private static void CheckPath(string key, string text)
+    public static void CheckPath(string key, string text)
     {
         if (text.Contains('\0', StringComparison.Ordinal) || text.Any(char.IsControl))
         {

@@ -15,9 +15,12 @@ public sealed class SettingsResolver
 
     private readonly IReadOnlyDictionary<string, string> _flags;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly SettingCatalog _catalog;
 
-    public SettingsResolver(IReadOnlyDictionary<string, string>? flags = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="catalog">The keys to resolve (default: those of <see cref="Datasets.DatasetRegistry.Default"/>).</param>
+    public SettingsResolver(IReadOnlyDictionary<string, string>? flags = null, IReadOnlyDictionary<string, string>? environment = null, SettingCatalog? catalog = null)
     {
+        _catalog = catalog ?? Datasets.DatasetRegistry.Default.Settings;
         _flags = new Dictionary<string, string>(flags ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
         _environment = environment ?? ReadEnvironment();
     }
@@ -37,16 +40,28 @@ public sealed class SettingsResolver
     }
 
     /// <summary>Resolves bootstrap keys (those read before the ledger is opened).</summary>
-    public ResolvedSetting ResolveBootstrap(string key) => Resolve(Settings.Get(key), stored: null);
+    public ResolvedSetting ResolveBootstrap(string key) => Resolve(_catalog.Get(key), stored: null);
 
     public async Task<IReadOnlyList<ResolvedSetting>> ResolveAllAsync(ILedger ledger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var stored = (await ledger.ListConfigAsync(GlobalScope, cancellationToken))
             .ToDictionary(e => e.Key, e => e.Value, StringComparer.OrdinalIgnoreCase);
-        var strategyFile = Resolve(Settings.Get(Settings.FopStrategyFile), stored.GetValueOrDefault(Settings.FopStrategyFile));
-        var file = strategyFile is { Value: { } path, Problem: null } ? StrategyFile.Load(path) : new Dictionary<string, string>();
-        return Settings.All.Select(d => Resolve(d, d.Bootstrap ? null : stored.GetValueOrDefault(d.Key), file.GetValueOrDefault(d.Key))).ToList();
+        // Files that hold values of other keys (fop's strategy file) rank between environment variables and stored values.
+        var fromFiles = new Dictionary<string, (string Value, string FileKey)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var definition in _catalog.All.Where(d => d.LoadValues is not null))
+        {
+            if (Resolve(definition, stored.GetValueOrDefault(definition.Key)) is { Value: { } path, Problem: null })
+            {
+                foreach (var (key, value) in definition.LoadValues!(path))
+                {
+                    fromFiles.TryAdd(key, (value, definition.Key));
+                }
+            }
+        }
+
+        return _catalog.All.Select(d => Resolve(d, d.Bootstrap ? null : stored.GetValueOrDefault(d.Key),
+            fromFiles.TryGetValue(d.Key, out var f) ? f : null)).ToList();
     }
 
     /// <summary>All settings, failing with one message listing every invalid value.</summary>
@@ -69,15 +84,16 @@ public sealed class SettingsResolver
         {
             SettingSource.Flag => "a command-line flag",
             SettingSource.Environment => $"environment variable {setting.Definition.EnvironmentVariable}",
-            SettingSource.File => "the strategy file (fop.strategyFile)",
+            SettingSource.File => $"the file named by {setting.FileKey}",
             SettingSource.Stored => "the ledger (backfill config set)",
             SettingSource.Default => "the default",
             _ => "nowhere",
         };
     }
 
-    private ResolvedSetting Resolve(SettingDefinition definition, string? stored, string? fromFile = null)
+    private ResolvedSetting Resolve(SettingDefinition definition, string? stored, (string Value, string FileKey)? file = null)
     {
+        var fromFile = file?.Value;
         var (raw, source) = _flags.TryGetValue(definition.Key, out var flag) ? (flag, SettingSource.Flag)
             : _environment.TryGetValue(definition.EnvironmentVariable, out var env) && env.Length > 0 ? (env, SettingSource.Environment)
             : fromFile is not null ? (fromFile, SettingSource.File)
@@ -91,11 +107,11 @@ public sealed class SettingsResolver
 
         try
         {
-            return new ResolvedSetting(definition, SettingValidator.Validate(definition, raw), source, null);
+            return new ResolvedSetting(definition, SettingValidator.Validate(definition, raw), source, null) { FileKey = file?.FileKey };
         }
         catch (InvalidInputException e)
         {
-            return new ResolvedSetting(definition, raw, source, e.Message);
+            return new ResolvedSetting(definition, raw, source, e.Message) { FileKey = file?.FileKey };
         }
     }
 }

@@ -137,4 +137,17 @@ public static class GapAnalyzer
             ? Math.Round((category == GapCategory.Pruned ? 1.0 : 10.0) * recency, 3)
             : Math.Round((60.0 * recency) + bonus, 3);
     }
+
+    /// <summary>The keys of the dataset's outputs in the store, to tell a done date whose file is gone (missing-output).</summary>
+    public static async Task<HashSet<string>> StoredOutputsAsync(Datasets.IDataset dataset, Storage.Outputs.IOutputStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var (item, _) in dataset.Layout.ListAsync(store, cancellationToken))
+        {
+            keys.Add(item.Key);
+        }
+
+        return keys;
+    }
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
 using Backfill.Ledger;
-using Backfill.Sources.ThetaData;
 using Backfill.Storage.Disk;
 
 namespace Backfill.Engine.Health;
@@ -34,8 +32,8 @@ public sealed record HealthReport(IReadOnlyList<HealthCheck> Checks, TimeSpan El
 
 /// <summary>
 /// Checks that Backfill can work: free disk at the output and temp folders, the ledger's integrity and schema, the
-/// output folder (exists, writable, owner-only), the temp folder (writable) and the source (the ThetaData terminal
-/// answers). Checks run in parallel, each under a time limit, so the whole report is ready within about
+/// output folder (exists, writable, owner-only), the temp folder (writable) and the source (the dataset's own check
+/// of its vendor). Checks run in parallel, each under a time limit, so the whole report is ready within about
 /// <see cref="DefaultCheckTimeout"/>; a check that does not answer in time fails.
 /// </summary>
 public sealed class HealthChecker
@@ -53,21 +51,18 @@ public sealed class HealthChecker
     private readonly EffectiveSettings _settings;
     private readonly IDiskSpaceProbe _probe;
     private readonly TimeSpan _timeout;
-    private readonly Func<IOptionGreeksSource> _createSource;
-    private readonly Func<CancellationToken, Task<(HealthLevel Level, string Detail)>>? _checkSource;
+    private readonly Func<CancellationToken, Task<(HealthLevel Level, string Detail)>> _checkSource;
 
-    /// <param name="createSource">The source to ask; by default the ThetaData client the settings describe, with a short timeout and no retries.</param>
-    /// <param name="checkSource">Another dataset's source check (Databento, Alpha Vantage, Crypto Lake), used instead of <paramref name="createSource"/>.</param>
+    /// <param name="checkSource">The dataset's source check (<see cref="Datasets.IDataset.CheckSourceAsync"/>): one cheap request to its vendor.</param>
     public HealthChecker(
-        ILedger ledger, EffectiveSettings settings, IDiskSpaceProbe? probe = null, TimeSpan? checkTimeout = null, Func<IOptionGreeksSource>? createSource = null,
-        Func<CancellationToken, Task<(HealthLevel Level, string Detail)>>? checkSource = null)
+        ILedger ledger, EffectiveSettings settings, Func<CancellationToken, Task<(HealthLevel Level, string Detail)>> checkSource,
+        IDiskSpaceProbe? probe = null, TimeSpan? checkTimeout = null)
     {
         _checkSource = checkSource;
         _ledger = ledger;
         _settings = settings;
         _probe = probe ?? new DriveInfoDiskSpaceProbe();
         _timeout = checkTimeout ?? DefaultCheckTimeout;
-        _createSource = createSource ?? CreateThetaSource;
     }
 
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
@@ -172,38 +167,7 @@ public sealed class HealthChecker
         return table;
     }
 
-    private async Task<(HealthLevel, string)> SourceAsync(CancellationToken cancellationToken)
-    {
-        if (_checkSource is not null)
-        {
-            return await _checkSource(cancellationToken);
-        }
-
-        var source = _createSource();
-        try
-        {
-            var health = await source.CheckTerminalAsync(cancellationToken);
-            var detail = health.Version is null ? health.Detail : $"{health.Detail} (version {health.Version})";
-            return (health.Reachable ? HealthLevel.Ok : HealthLevel.Fail, detail);
-        }
-        finally
-        {
-            (source as IDisposable)?.Dispose();
-        }
-    }
-
-    private IOptionGreeksSource CreateThetaSource()
-    {
-        var noRetries = NoRetries();
-        return ThetaDataClientFactory.Create(new ThetaDataClientOptions
-        {
-            BaseAddress = _settings.ThetaBaseUrl,
-            ApiVersion = string.Equals(_settings.ThetaApiVersion, "v3", StringComparison.OrdinalIgnoreCase) ? ThetaApiVersion.V3 : ThetaApiVersion.V2,
-            MaxConcurrentRequests = 1,
-            RequestTimeout = _timeout - TimeSpan.FromMilliseconds(250) > TimeSpan.Zero ? _timeout - TimeSpan.FromMilliseconds(250) : _timeout,
-            Retry = noRetries,
-        });
-    }
+    private Task<(HealthLevel Level, string Detail)> SourceAsync(CancellationToken cancellationToken) => _checkSource(cancellationToken);
 
     private static bool IsWritable(string directory, out string? problem)
     {

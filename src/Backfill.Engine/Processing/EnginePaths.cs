@@ -1,5 +1,5 @@
 using System.Globalization;
-using Backfill.Storage.Layout;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Processing;
 
@@ -10,7 +10,17 @@ namespace Backfill.Engine.Processing;
 /// </summary>
 public static class EnginePaths
 {
-    public static string OutputFile(string outputRoot, string dataset, DateOnly date) => OutputLayout.PathFor(outputRoot, dataset, date);
+    /// <summary>The local path of a dataset's output of one date under a local output folder.</summary>
+    public static string OutputFile(string outputRoot, string dataset, DateOnly date) =>
+        Datasets.DatasetRegistry.Default.Get(dataset).Layout.PathFor(outputRoot, date);
+
+    /// <summary>The output store of the settings, with the dataset's publish folder as its work area.</summary>
+    /// <exception cref="Core.Errors.InvalidInputException">The output location's scheme has no store.</exception>
+    public static IOutputStore OutputStore(Configuration.EffectiveSettings settings, string dataset)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return OutputStores.Open(settings.OutputDirectory, PublishDirectory(settings.TempDirectory, dataset));
+    }
 
     public static string StagingDirectory(string tempRoot, string dataset, DateOnly date) =>
         Path.Combine(tempRoot, dataset, "staging", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
@@ -20,4 +30,29 @@ public static class EnginePaths
     public static string PublishDirectory(string tempRoot, string dataset) => Path.Combine(tempRoot, dataset, "publish");
 
     public static string ControlDirectory(string tempRoot) => Path.Combine(tempRoot, "control");
+
+    /// <summary>Deletes the unfinished sub-unit files (<c>*.part</c>) of a date's staging folder; completed ones are kept for the resume.</summary>
+    public static int DeletePartialStaging(string tempRoot, string dataset, DateOnly date)
+    {
+        var staging = StagingDirectory(tempRoot, dataset, date);
+        if (!Directory.Exists(staging))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var path in Directory.EnumerateFiles(staging, "*" + PartialExtension))
+        {
+            if (path.EndsWith(PartialExtension, StringComparison.Ordinal))
+            {
+                File.Delete(path);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The ending of a staged sub-unit still being written, for every dataset.</summary>
+    public const string PartialExtension = ".part";
 }

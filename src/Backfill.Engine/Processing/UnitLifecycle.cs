@@ -1,38 +1,143 @@
+using System.Diagnostics;
 using Backfill.Core.Errors;
+using Backfill.Engine.Datasets;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Processing;
 
 /// <summary>
-/// The ledger steps the datasets' unit processors share: claiming a date, and recording the failure of a claimed date.
+/// The life of one unit, the same for every dataset: claim the date with a lease (releasing a dead local worker's
+/// claim, refusing a date past its retry limit), renew the lease every third of it while the producer works, turn a
+/// stop into a resumable interruption and any failure into a typed ledger failure with its error row, record the
+/// published output with its checksums, rows, quality and metrics, and measure durations on the injected clock.
 /// </summary>
-internal static class UnitLifecycle
+public sealed class UnitLifecycle : IUnitProcessor
 {
+    private readonly ILedger _ledger;
+    private readonly IUnitProducer _producer;
+    private readonly IOutputStore _output;
+    private readonly ProcessingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _owner;
+
+    public UnitLifecycle(ILedger ledger, IUnitProducer producer, IOutputStore output, ProcessingOptions options, TimeProvider? time = null, string? owner = null)
+    {
+        _ledger = ledger;
+        _producer = producer;
+        _output = output;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _owner = owner ?? WorkerIdentity.Current;
+    }
+
+    /// <summary>The lifecycle around <paramref name="producer"/>, publishing to the output store <paramref name="options"/> names.</summary>
+    public static UnitLifecycle For(ILedger ledger, IUnitProducer producer, ProcessingOptions options, TimeProvider? time = null, string? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new UnitLifecycle(ledger, producer, OutputStores.Open(options.OutputDirectory, EnginePaths.PublishDirectory(options.TempDirectory, options.Dataset)),
+            options, time, owner);
+    }
+
+    public async Task<UnitOutcome> ProcessAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (_producer.RefusesNewUnits is { } refusal)
+        {
+            return new UnitOutcome(date, UnitOutcomeKind.Skipped, refusal);
+        }
+
+        var started = _time.GetTimestamp();
+        var requestsBefore = _producer.RequestsSent;
+        var (claim, skipped) = await ClaimAsync(date, abort);
+        if (claim is null)
+        {
+            return skipped!;
+        }
+
+        using var leaseStop = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var renewal = RenewLeaseAsync(leaseStop.Token);
+        try
+        {
+            var staging = EnginePaths.StagingDirectory(_options.TempDirectory, claim.Dataset, date);
+            var product = await _producer.ProduceAsync(new UnitContext(claim, progress, _ledger, _output, staging, _time), stop, abort);
+            var elapsed = _time.GetElapsedTime(started);
+            var requests = _producer.RequestsSent - requestsBefore;
+            if (product.IsInterrupted)
+            {
+                await _ledger.InterruptUnitAsync(claim.Dataset, date, _owner, product.InterruptedReason!, CancellationToken.None);
+                return new UnitOutcome(date, UnitOutcomeKind.Interrupted, product.Message)
+                {
+                    SubUnits = product.SubUnits, SubUnitsResumed = product.SubUnitsResumed, Duration = elapsed, ApiRequests = requests,
+                };
+            }
+
+            CrashPoint.Reach("publish.after-rename");
+            await CompleteAsync(claim, product, elapsed, requests);
+            if (product.AfterCompleted is { } after)
+            {
+                await after();
+            }
+
+            progress.Phase = "done";
+            return new UnitOutcome(date, UnitOutcomeKind.Success, product.Message)
+            {
+                FilePath = product.Output!.Location,
+                FileSha256 = product.Output.Sha256,
+                Rows = product.Rows,
+                FileBytes = product.Output.SizeBytes,
+                SubUnits = product.SubUnits,
+                SubUnitsResumed = product.SubUnitsResumed,
+                ApiRequests = requests,
+                Duration = elapsed,
+                QualityScore = product.QualityScore,
+                DuplicatesDropped = product.DuplicatesDropped,
+                RejectedRows = product.RejectedRows,
+            };
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested || stop.IsCancellationRequested)
+        {
+            var how = abort.IsCancellationRequested ? "aborted" : "stopped";
+            await _ledger.InterruptUnitAsync(claim.Dataset, date, _owner, how, CancellationToken.None);
+            return new UnitOutcome(date, UnitOutcomeKind.Interrupted, $"{how}; completed work is kept, run the same command again to resume")
+            {
+                Duration = _time.GetElapsedTime(started), ApiRequests = _producer.RequestsSent - requestsBefore,
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await FailAsync(claim, e, _time.GetElapsedTime(started), _producer.RequestsSent - requestsBefore);
+        }
+        finally
+        {
+            await leaseStop.CancelAsync();
+            await renewal;
+        }
+    }
+
     /// <summary>
     /// Releases a date a dead local worker left in processing, refuses a date past its retry limit, then claims the
     /// date with a lease — or says why it is skipped.
     /// </summary>
-    /// <returns>The claim, or the outcome of a skipped date (exactly one of the two is set).</returns>
-    public static async Task<(UnitClaim? Claim, UnitOutcome? Skipped)> ClaimAsync(
-        ILedger ledger, ProcessingOptions options, string owner, DateOnly date, CancellationToken abort)
+    private async Task<(UnitClaim? Claim, UnitOutcome? Skipped)> ClaimAsync(DateOnly date, CancellationToken abort)
     {
-        var dataset = options.Dataset;
-        var existing = await ledger.GetUnitAsync(dataset, date, abort);
+        var dataset = _options.Dataset;
+        var existing = await _ledger.GetUnitAsync(dataset, date, abort);
         if (existing is { Status: UnitStatus.Processing } && WorkerIdentity.IsDeadLocalOwner(existing.Owner))
         {
-            await ledger.InterruptUnitAsync(dataset, date, existing.Owner!, "the worker process died; resumed by a new run", abort);
-            existing = await ledger.GetUnitAsync(dataset, date, abort);
+            await _ledger.InterruptUnitAsync(dataset, date, existing.Owner!, "the worker process died; resumed by a new run", abort);
+            existing = await _ledger.GetUnitAsync(dataset, date, abort);
         }
 
-        var retry = dataset == "spx" ? "backfill retry" : $"backfill --dataset {dataset} retry";
-        if (existing is { Status: UnitStatus.Failed } && existing.AttemptCount >= options.RetryLimit && !options.IgnoreRetryLimit)
+        var retry = DatasetRegistry.Command(dataset, "retry");
+        if (existing is { Status: UnitStatus.Failed } && existing.AttemptCount >= _options.RetryLimit && !_options.IgnoreRetryLimit)
         {
             return (null, new UnitOutcome(date, UnitOutcomeKind.Skipped,
                 $"retry limit reached ({existing.AttemptCount} attempts, last {existing.LastErrorType}); run '{retry} {date:yyyy-MM-dd} --force' to try again"));
         }
 
-        var claim = await ledger.TryClaimUnitAsync(dataset, date, owner, options.Lease, options.AllowSuccessful, abort);
+        var claim = await _ledger.TryClaimUnitAsync(dataset, date, _owner, _options.Lease, _options.AllowSuccessful, abort);
         if (claim is not null)
         {
             return (claim, null);
@@ -44,19 +149,89 @@ internal static class UnitLifecycle
     }
 
     /// <summary>
-    /// Records a claimed date's failure: one <c>error_log</c> row for the attempt (not retried by this run) and the
-    /// date marked failed. Ledger writes are not cancellable: the failure must be recorded even when stopping.
+    /// Records the output, its checksums and the date's metrics. Ledger writes are not cancellable: a published file
+    /// must be recorded even when stopping.
     /// </summary>
-    public static async Task<UnitOutcome> FailAsync(ILedger ledger, UnitClaim claim, Exception error, TimeSpan elapsed)
+    private async Task CompleteAsync(UnitClaim claim, UnitProduct product, TimeSpan elapsed, long requests)
+    {
+        var output = product.Output ?? throw new InvalidOperationException("A finished unit must name its published output.");
+        var durationMs = (long)elapsed.TotalMilliseconds;
+        long peak;
+        using (var process = Process.GetCurrentProcess())
+        {
+            peak = process.PeakWorkingSet64;
+        }
+
+        await _ledger.CompleteUnitAsync(claim.Dataset, claim.TradeDate, _owner, new UnitSuccess
+        {
+            FilePath = output.Location,
+            FileSize = output.SizeBytes,
+            FileSha256 = output.Sha256 ?? throw new InvalidOperationException("A published output must carry its SHA-256."),
+            ContentSha256 = product.ContentSha256,
+            RowCount = product.Rows,
+            SubUnitsTotal = product.SubUnits,
+            ApiRequests = requests,
+            DurationMs = durationMs,
+            PeakMemoryBytes = peak,
+            QualityScore = product.QualityScore,
+            DuplicatesDropped = product.DuplicatesDropped,
+        }, CancellationToken.None);
+
+        var d = claim.Dataset;
+        var date = claim.TradeDate;
+        var metrics = new List<MetricRecord>
+        {
+            new(d, date, "rows", product.Rows, "rows"),
+            new(d, date, "duration_ms", durationMs, "ms"),
+            new(d, date, "file_bytes", output.SizeBytes, "bytes"),
+            new(d, date, "api_requests_total", requests, "count"),
+            new(d, date, "peak_memory_bytes", peak, "bytes"),
+        };
+        if (product.QualityScore is { } quality)
+        {
+            metrics.Add(new(d, date, "quality_score", quality, "ratio"));
+        }
+
+        metrics.AddRange(product.Metrics.Select(m => new MetricRecord(d, date, m.Name, m.Value, m.Unit)));
+        await _ledger.RecordMetricsAsync(metrics, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Records a claimed date's failure: one <c>error_log</c> row for the attempt (unless the request that ended it
+    /// was logged where it happened) and the date marked failed. Not cancellable: the failure must be recorded even
+    /// when stopping.
+    /// </summary>
+    private async Task<UnitOutcome> FailAsync(UnitClaim claim, Exception error, TimeSpan elapsed, long requests)
     {
         var kind = error is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
-        var message = error is BackfillException ? error.Message : $"{error.GetType().Name}: {error.Message}";
-        await ledger.RecordErrorAsync(new ErrorRecord
+        var message = (error is BackfillException ? error.Message : $"{error.GetType().Name}: {error.Message}") + _producer.Advice(error, claim);
+        if (!UnitErrors.IsLogged(error))
         {
-            Dataset = claim.Dataset, TradeDate = claim.TradeDate, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
-            StatusCode = (error as BackfillException)?.StatusCode, WillRetry = false,
-        }, CancellationToken.None);
-        await ledger.FailUnitAsync(claim.Dataset, claim.TradeDate, claim.Owner, kind, message, CancellationToken.None);
-        return new UnitOutcome(claim.TradeDate, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = elapsed };
+            await _ledger.RecordErrorAsync(new ErrorRecord
+            {
+                Dataset = claim.Dataset, TradeDate = claim.TradeDate, ErrorType = kind, Message = message, Attempt = claim.Attempt - 1,
+                StatusCode = (error as BackfillException)?.StatusCode, WillRetry = false,
+            }, CancellationToken.None);
+        }
+
+        await _ledger.FailUnitAsync(claim.Dataset, claim.TradeDate, claim.Owner, kind, message, CancellationToken.None);
+        return new UnitOutcome(claim.TradeDate, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = elapsed, ApiRequests = requests };
+    }
+
+    /// <summary>Renews the lease every third of it, so a unit that outlives its lease is never taken over while it runs.</summary>
+    private async Task RenewLeaseAsync(CancellationToken cancellationToken)
+    {
+        var every = TimeSpan.FromTicks(Math.Max(_options.Lease.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks));
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(every, _time, cancellationToken);
+                await _ledger.RenewLeaseAsync(_owner, _options.Lease, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

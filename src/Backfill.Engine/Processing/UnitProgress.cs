@@ -39,14 +39,14 @@ public sealed class UnitProgress(DateOnly date)
 
     public double Fraction => SubUnitsTotal == 0 ? 0 : (double)SubUnitsDone / SubUnitsTotal;
 
-    internal void Plan(int total, int resumed)
+    public void Plan(int total, int resumed)
     {
         SubUnitsTotal = total;
         SubUnitsResumed = resumed;
         Volatile.Write(ref _subUnitsDone, resumed);
     }
 
-    internal void Begin(string subUnit)
+    public void Begin(string subUnit)
     {
         lock (_gate)
         {
@@ -54,7 +54,7 @@ public sealed class UnitProgress(DateOnly date)
         }
     }
 
-    internal void End(string subUnit, bool completed)
+    public void End(string subUnit, bool completed)
     {
         lock (_gate)
         {
@@ -67,5 +67,5 @@ public sealed class UnitProgress(DateOnly date)
         }
     }
 
-    internal void AddRows(long rows) => Interlocked.Add(ref _rows, rows);
+    public void AddRows(long rows) => Interlocked.Add(ref _rows, rows);
 }

@@ -1,6 +1,7 @@
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Layout;
+using Backfill.Engine.Datasets;
+using Backfill.Storage.Outputs;
 using Backfill.Storage.Verification;
 
 namespace Backfill.Engine.Verification;
@@ -57,46 +58,48 @@ public sealed record OutputVerificationReport(string Dataset, string OutputRoot,
 }
 
 /// <summary>
-/// Compares the ledger's successful units of a dataset with the files on disk: each success unit's file is verified
-/// against the ledger's SHA-256 and row count (deep: every row re-read and the content checksum recomputed), its
-/// permissions must be owner-only on Unix, and layout files without a successful unit are reported as extra.
+/// Compares the ledger's successful units of a dataset with its outputs in the output store: each success unit's output
+/// is checked by the dataset's own checker against the ledger's record (deep: every row re-read), its protection must be
+/// owner-only, and outputs of the dataset's layout without a successful unit are reported as extra.
 /// </summary>
-/// <param name="keys">Decryption keys for the encrypted <c>ohlcv</c> dataset (its files are decrypted in memory and the
-/// content's SHA-256 compared with the ledger's; without keys such files are reported as unreadable).</param>
-public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier = null, Func<string, Encryption.EncryptionKey?>? keys = null)
+/// <param name="checker">For <see cref="VerifyAsync(string, string, DateOnly?, DateOnly?, bool, CancellationToken)"/>: the
+/// dataset's checker (default: the one it builds without host or settings).</param>
+public sealed class OutputVerifier(ILedger ledger, IOutputChecker? checker = null)
 {
-    private const UnixFileMode NotOwner =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
-    private readonly ParquetFileVerifier _verifier = verifier ?? new ParquetFileVerifier();
+    /// <summary>Verifies a registered dataset's outputs under a local output folder (tools and tests).</summary>
+    public Task<OutputVerificationReport> VerifyAsync(string dataset, string outputRoot, DateOnly? from, DateOnly? to, bool deep, CancellationToken cancellationToken)
+    {
+        var found = DatasetRegistry.Default.Get(dataset);
+        var store = new LocalOutputStore(outputRoot, Path.Combine(outputRoot, Storage.Publish.AtomicFilePublisher.IncomingFolderName));
+        return VerifyAsync(found, store, checker ?? found.CreateChecker(null, null), from, to, deep, cancellationToken);
+    }
 
     public async Task<OutputVerificationReport> VerifyAsync(
-        string dataset, string outputRoot, DateOnly? from, DateOnly? to, bool deep, CancellationToken cancellationToken)
+        IDataset dataset, IOutputStore store, IOutputChecker checker, DateOnly? from, DateOnly? to, bool deep, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputRoot);
-        var root = Path.GetFullPath(outputRoot);
-        var units = await ledger.ListUnitsAsync(dataset, from, to, UnitStatus.Success, cancellationToken);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(checker);
+        var units = await ledger.ListUnitsAsync(dataset.Name, from, to, UnitStatus.Success, cancellationToken);
         var findings = new List<OutputFinding>();
         var known = new HashSet<string>(StringComparer.Ordinal);
         foreach (var unit in units)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var path = Path.GetFullPath(unit.FilePath ?? OutputLayout.PathFor(root, dataset, unit.TradeDate));
-            known.Add(path);
-            findings.Add(await VerifyUnitAsync(unit, path, deep, cancellationToken));
+            var key = (unit.FilePath is null ? null : store.KeyOf(unit.FilePath)) ?? dataset.Layout.KeyFor(unit.TradeDate);
+            known.Add(key);
+            findings.Add(await VerifyUnitAsync(store, checker, key, unit, deep, cancellationToken));
         }
 
-        foreach (var (path, date) in OutputLayout.EnumerateFiles(root, dataset))
+        await foreach (var (item, date) in dataset.Layout.ListAsync(store, cancellationToken))
         {
-            if ((from is { } f && date < f) || (to is { } t && date > t) || known.Contains(Path.GetFullPath(path)))
+            if ((from is { } f && date < f) || (to is { } t && date > t) || known.Contains(item.Key))
             {
                 continue;
             }
 
-            findings.Add(new OutputFinding(date, OutputFileStatus.Extra, path, null, null,
-                $"'{path}' is in the output tree but the ledger has no successful unit for it."));
+            findings.Add(new OutputFinding(date, OutputFileStatus.Extra, item.Location, null, null,
+                $"'{item.Location}' is in the output tree but the ledger has no successful unit for it."));
         }
 
         findings.Sort(static (a, b) =>
@@ -104,33 +107,16 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
             var byDate = a.Date.CompareTo(b.Date);
             return byDate != 0 ? byDate : string.CompareOrdinal(a.Path, b.Path);
         });
-        return new OutputVerificationReport(dataset, root, from, to, deep, findings);
+        return new OutputVerificationReport(dataset.Name, store.Root, from, to, deep, findings);
     }
 
-    /// <summary>Owner-only check: true on Windows (ACLs are not checked), else no group/other bits.</summary>
-    public static bool IsOwnerOnly(string path, out UnixFileMode mode)
+    private static async Task<OutputFinding> VerifyUnitAsync(IOutputStore store, IOutputChecker checker, string key, UnitRecord unit, bool deep, CancellationToken cancellationToken)
     {
-        mode = default;
-        if (OperatingSystem.IsWindows())
-        {
-            return true;
-        }
-
-        mode = File.GetUnixFileMode(path);
-        return (mode & NotOwner) == 0;
-    }
-
-    /// <summary>A Unix mode as octal text, e.g. 0644.</summary>
-    public static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8);
-
-    private async Task<OutputFinding> VerifyUnitAsync(UnitRecord unit, string path, bool deep, CancellationToken cancellationToken)
-    {
+        var path = store.LocationOf(key);
         VerificationResult result;
         try
         {
-            result = unit.Dataset == "ohlcv"
-                ? await Datasets.Ohlcv.OhlcvFileVerifier.VerifyAsync(path, unit, keys, cancellationToken)
-                : await _verifier.VerifyAsync(path, unit.FileSha256, unit.RowCount, deep && unit.Dataset == "spx" ? Datasets.Spx.Parquet.SpxContentChecksum.OfFile : null, cancellationToken);
+            result = await checker.CheckAsync(store, key, unit, deep, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -145,27 +131,12 @@ public sealed class OutputVerifier(ILedger ledger, ParquetFileVerifier? verifier
             _ => OutputFileStatus.Corrupted,
         };
         var message = result.Message;
-        if (status == OutputFileStatus.Ok && deep && unit.Dataset == "fop"
-            && await Datasets.Fop.FopFileVerifier.VerifyAsync(path, unit.TradeDate, cancellationToken) is { } fopProblem)
-        {
-            status = OutputFileStatus.Corrupted;
-            message = fopProblem;
-        }
-
-        if (status == OutputFileStatus.Ok && deep && unit.Dataset == "crypto-book"
-            && await Datasets.CryptoBook.CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, cancellationToken) is { } bookProblem)
-        {
-            status = OutputFileStatus.Corrupted;
-            message = bookProblem;
-        }
-
-        if (status == OutputFileStatus.Ok && !IsOwnerOnly(path, out var mode))
+        if (status == OutputFileStatus.Ok && store.PermissionProblem(key) is { } problem)
         {
             status = OutputFileStatus.InsecurePermissions;
-            message = $"'{path}' has mode {Octal(mode)}; output files must be owner-only (0600). Fix: chmod 600 '{path}'.";
+            message = problem;
         }
 
-        var expected = unit.Dataset == "ohlcv" ? unit.ContentSha256 : unit.FileSha256;
-        return new OutputFinding(unit.TradeDate, status, path, expected, result.Sha256, message, result.Status);
+        return new OutputFinding(unit.TradeDate, status, path, checker.ExpectedSha256(unit), result.Sha256, message, result.Status);
     }
 }

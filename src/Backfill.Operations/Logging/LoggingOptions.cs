@@ -1,7 +1,5 @@
-using System.Globalization;
 using Backfill.Core.Errors;
 using Backfill.Core.Time;
-using Backfill.Engine.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Backfill.Operations.Logging;
@@ -17,15 +15,11 @@ public sealed record LoggingOptions(string Directory, long MaxFileBytes, int Kee
 
     /// <param name="levelText">The value of <c>BACKFILL_LOG_LEVEL</c>, or null.</param>
     /// <param name="verbose">--verbose: debug when no level is given.</param>
-    public static LoggingOptions From(EffectiveSettings settings, string? levelText, bool verbose)
+    public static LoggingOptions Create(string directory, long maxFileBytes, int keepFiles, bool json, string? levelText, bool verbose)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         var level = ParseLevel(levelText);
         return new LoggingOptions(
-            Path.GetFullPath(settings.Get(Settings.LoggingDirectory).Value!),
-            long.Parse(settings.Get(Settings.LoggingMaxFileBytes).Value!, CultureInfo.InvariantCulture),
-            int.Parse(settings.Get(Settings.LoggingKeepFiles).Value!, CultureInfo.InvariantCulture),
-            settings.Get(Settings.LoggingFormat).Value == "json",
+            Path.GetFullPath(directory), maxFileBytes, keepFiles, json,
             level ?? (verbose ? LogLevel.Debug : LogLevel.Information),
             level ?? (verbose ? LogLevel.Debug : LogLevel.Warning));
     }

@@ -49,7 +49,7 @@ public static class StatusServer
     };
 
     /// <summary>Builds the application (not started).</summary>
-    public static WebApplication Create(ServerOptions options, ILedger ledger, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    public static WebApplication Create(ServerOptions options, ILedger ledger, IStatusSource api, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -65,7 +65,6 @@ public static class StatusServer
         var metrics = MetricsPipeline.Configure(OpenTelemetry.Sdk.CreateMeterProviderBuilder(), options.Metrics, clock).AddPrometheusExporter().Build();
         builder.Services.AddSingleton(_ => metrics);
         var app = builder.Build();
-        var api = new StatusApi(ledger, options.RetryLimit, options.StartDate, clock);
 
         app.MapGet("/health", () => Results.Json(new { status = "ok" }, Json));
         app.MapGet("/ready", async (CancellationToken ct) =>
@@ -85,13 +84,13 @@ public static class StatusServer
             }
         });
         app.MapPrometheusScrapingEndpoint("/metrics", metrics, null, null);
-        app.MapGet("/api/status", (string? dataset, CancellationToken ct) => Answer(async () => await api.StatusAsync(StatusApi.Dataset(dataset), ct)));
+        app.MapGet("/api/status", (string? dataset, CancellationToken ct) => Answer(async () => await api.StatusAsync(dataset, ct)));
         app.MapGet("/api/history", (string? dataset, int? limit, CancellationToken ct) =>
-            Answer(async () => await api.HistoryAsync(StatusApi.Dataset(dataset), Math.Clamp(limit ?? 200, 1, 5000), ct)));
+            Answer(async () => await api.HistoryAsync(dataset, Math.Clamp(limit ?? 200, 1, 5000), ct)));
         app.MapGet("/api/gaps", (string? dataset, string? from, string? to, CancellationToken ct) =>
-            Answer(async () => await api.GapsAsync(StatusApi.Dataset(dataset), from, to, ct)));
+            Answer(async () => await api.GapsAsync(dataset, from, to, ct)));
         app.MapGet("/api/throughput", (string? dataset, int? limit, CancellationToken ct) =>
-            Answer(async () => await api.ThroughputAsync(StatusApi.Dataset(dataset), Math.Clamp(limit ?? 500, 1, 10000), ct)));
+            Answer(async () => await api.ThroughputAsync(dataset, Math.Clamp(limit ?? 500, 1, 10000), ct)));
         app.MapGet("/", () => Page("index.html", "text/html; charset=utf-8"));
         app.MapGet("/index.html", () => Page("index.html", "text/html; charset=utf-8"));
         return app;

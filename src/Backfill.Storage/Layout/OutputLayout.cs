@@ -1,80 +1,102 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Storage.Layout;
 
 /// <summary>
-/// Where a dataset's daily file lives: <c>{out}/{dataset}/YYYY/MM/DD/{stem}-YYYY-MM-DD.parquet</c>, the stem being
-/// <c>spx-options</c> for spx and the dataset name otherwise. Hidden folders (such as <c>.incoming</c>) are never outputs.
+/// Where a dataset's daily outputs live in an output store: <c>{folder}/YYYY/MM/DD/{stem}-YYYY-MM-DD{extension}</c>,
+/// e.g. <c>spx/2024/06/12/spx-options-2024-06-12.parquet</c>. Each dataset declares its own; nothing here knows a
+/// dataset. Hidden folders (such as <c>.incoming</c>) are never outputs.
 /// </summary>
-public static class OutputLayout
+/// <param name="Folder">The first key segment, normally the dataset's name.</param>
+/// <param name="FileStem">The file name before the date.</param>
+/// <param name="Extension">The file name's ending, with its dot (<c>.parquet</c>, <c>.csv.enc</c>).</param>
+public sealed record OutputLayout(string Folder, string FileStem, string Extension)
 {
-    public const string Extension = ".parquet";
+    public const string Parquet = ".parquet";
 
-    public static string FileStem(string dataset) => dataset == "spx" ? "spx-options" : dataset;
-
-    /// <summary>The file extension of a dataset's outputs: <c>.csv.enc</c> for the encrypted <c>ohlcv</c> dataset, else Parquet.</summary>
-    public static string ExtensionFor(string dataset) => dataset == "ohlcv" ? ".csv.enc" : Extension;
-
-    public static string PathFor(string outputRoot, string dataset, DateOnly date)
+    /// <summary>The key of the output of <paramref name="date"/>.</summary>
+    public string KeyFor(DateOnly date)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputRoot);
-        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
         var inv = CultureInfo.InvariantCulture;
-        return Path.Combine(
-            outputRoot,
-            dataset,
+        return string.Join('/',
+            Folder,
             date.Year.ToString("D4", inv),
             date.Month.ToString("D2", inv),
             date.Day.ToString("D2", inv),
-            FileStem(dataset) + "-" + date.ToString("yyyy-MM-dd", inv) + ExtensionFor(dataset));
+            FileStem + "-" + date.ToString("yyyy-MM-dd", inv) + Extension);
     }
 
-    /// <summary>Reads (dataset, date) back from a path; false for anything that is not exactly a layout path.</summary>
-    public static bool TryParse(string outputRoot, string path, out string dataset, out DateOnly date)
+    /// <summary>The key of a file beside the output of <paramref name="date"/> with another extension (fop's CSV).</summary>
+    public string CompanionKeyFor(DateOnly date, string extension) => KeyFor(date)[..^Extension.Length] + extension;
+
+    /// <summary>The path of the output of <paramref name="date"/> under a local output folder.</summary>
+    public string PathFor(string outputRoot, DateOnly date)
     {
-        dataset = "";
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputRoot);
+        return Path.Combine(outputRoot, KeyFor(date).Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <summary>Reads the date back from a key; false for anything that is not exactly a key of this layout.</summary>
+    public bool TryParseKey(string key, out DateOnly date)
+    {
         date = default;
-        var relative = Path.GetRelativePath(Path.GetFullPath(outputRoot), Path.GetFullPath(path));
-        var parts = relative.Split(Path.DirectorySeparatorChar);
-        if (parts.Length != 5 || parts[0].StartsWith('.') || parts[0] == "..")
+        var parts = key.Split('/');
+        if (parts.Length != 5 || parts[0] != Folder)
         {
             return false;
         }
 
-        var stem = FileStem(parts[0]) + "-";
+        var stem = FileStem + "-";
         var name = parts[4];
-        var extension = ExtensionFor(parts[0]);
-        if (!name.StartsWith(stem, StringComparison.Ordinal) || !name.EndsWith(extension, StringComparison.Ordinal)
-            || name.Length < stem.Length + extension.Length
-            || !DateOnly.TryParseExact(name.AsSpan(stem.Length, name.Length - stem.Length - extension.Length), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        if (!name.StartsWith(stem, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal)
+            || name.Length < stem.Length + Extension.Length
+            || !DateOnly.TryParseExact(name.AsSpan(stem.Length, name.Length - stem.Length - Extension.Length), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+            || KeyFor(parsed) != key)
         {
             return false;
         }
 
-        if (PathFor(outputRoot, parts[0], parsed) != Path.Combine(outputRoot, relative))
-        {
-            return false;
-        }
-
-        dataset = parts[0];
         date = parsed;
         return true;
     }
 
-    /// <summary>Every layout file of a dataset, in path order (for "extra files" reports); other files are ignored.</summary>
-    public static IEnumerable<(string Path, DateOnly Date)> EnumerateFiles(string outputRoot, string dataset)
+    /// <summary>Reads the date back from a path under a local output folder; false for anything that is not exactly a layout path.</summary>
+    public bool TryParsePath(string outputRoot, string path, out DateOnly date)
     {
-        var root = Path.Combine(outputRoot, dataset);
+        date = default;
+        var relative = Path.GetRelativePath(Path.GetFullPath(outputRoot), Path.GetFullPath(path));
+        return !relative.StartsWith("..", StringComparison.Ordinal) && TryParseKey(relative.Replace(Path.DirectorySeparatorChar, '/'), out date);
+    }
+
+    /// <summary>Every output of this layout in a store, in key order (for "extra files" reports); other objects are ignored.</summary>
+    public async IAsyncEnumerable<(StoredObject Object, DateOnly Date)> ListAsync(IOutputStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        await foreach (var item in store.ListAsync(Folder + "/", cancellationToken))
+        {
+            if (TryParseKey(item.Key, out var date))
+            {
+                yield return (item, date);
+            }
+        }
+    }
+
+    /// <summary>Every output of this layout under a local output folder, in path order (backups and recovery of local trees).</summary>
+    public IEnumerable<(string Path, DateOnly Date)> EnumerateLocal(string outputRoot)
+    {
+        var root = Path.Combine(outputRoot, Folder);
         if (!Directory.Exists(root))
         {
             yield break;
         }
 
-        var files = Directory.GetFiles(root, "*" + ExtensionFor(dataset), SearchOption.AllDirectories);
+        var files = Directory.GetFiles(root, "*" + Extension, SearchOption.AllDirectories);
         Array.Sort(files, StringComparer.Ordinal);
         foreach (var file in files)
         {
-            if (TryParse(outputRoot, file, out var parsedDataset, out var date) && parsedDataset == dataset)
+            if (TryParsePath(outputRoot, file, out var date))
             {
                 yield return (file, date);
             }

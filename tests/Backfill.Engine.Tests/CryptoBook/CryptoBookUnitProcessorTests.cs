@@ -28,7 +28,7 @@ public sealed class CryptoBookUnitProcessorTests
         await ledger.MigrateAsync(Ct);
         using var store = LakeStore.Open(sim.BaseAddress.ToString(), retry: RetryPolicyTable.Default.WithDelayScale(0.001));
         var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "data", "out"), TempDirectory = Path.Combine(folder, "temp") };
-        var processor = new CryptoBookUnitProcessor(ledger, store, Book(sim.BaseAddress.ToString()), options);
+        var processor = UnitLifecycle.For(ledger, new CryptoBookDayProducer(store, Book(sim.BaseAddress.ToString()), options), options);
 
         var outcome = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
 
@@ -39,7 +39,7 @@ public sealed class CryptoBookUnitProcessorTests
         Assert.Equal(1.0, unit.QualityScore);
         var check = await new ParquetFileVerifier().VerifyAsync(outcome.FilePath!, unit.FileSha256, unit.RowCount, cancellationToken: Ct);
         Assert.Equal(VerificationStatus.Ok, check.Status);
-        Assert.True(Backfill.Engine.Verification.OutputVerifier.IsOwnerOnly(outcome.FilePath!, out _));
+        Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(outcome.FilePath!) == (UnixFileMode.UserRead | UnixFileMode.UserWrite));
 
         using var file = new ParquetFileReader(outcome.FilePath!);
         var metadata = file.FileMetaData.KeyValueMetadata;
@@ -75,7 +75,7 @@ public sealed class CryptoBookUnitProcessorTests
         await ledger.MigrateAsync(Ct);
         using var store = LakeStore.Open(mirror);
         var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "data", "out"), TempDirectory = Path.Combine(folder, "temp") };
-        var processor = new CryptoBookUnitProcessor(ledger, store, Book(mirror), options);
+        var processor = UnitLifecycle.For(ledger, new CryptoBookDayProducer(store, Book(mirror), options), options);
 
         var outcome = await processor.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
 
@@ -109,7 +109,7 @@ public sealed class CryptoBookUnitProcessorTests
         await ledger.MigrateAsync(Ct);
         using var store = LakeStore.Open(mirror);
         var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "out"), TempDirectory = Path.Combine(folder, "temp") };
-        var outcome = await new CryptoBookUnitProcessor(ledger, store, Book(mirror), options).ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
+        var outcome = await UnitLifecycle.For(ledger, new CryptoBookDayProducer(store, Book(mirror), options), options).ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
         Assert.Equal(UnitOutcomeKind.Success, outcome.Kind);
         var verifier = new Backfill.Engine.Verification.OutputVerifier(ledger);
         var clean = await verifier.VerifyAsync("crypto-book", options.OutputDirectory, null, null, deep: true, Ct);
@@ -212,7 +212,7 @@ public sealed class CryptoBookUnitProcessorTests
         await ledger.MigrateAsync(Ct);
         using var store = LakeStore.Open(sim.BaseAddress.ToString());
         var options = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(folder, "out"), TempDirectory = Path.Combine(folder, "temp") };
-        var processor = new CryptoBookUnitProcessor(ledger, store, Book(sim.BaseAddress.ToString()), options);
+        var processor = UnitLifecycle.For(ledger, new CryptoBookDayProducer(store, Book(sim.BaseAddress.ToString()), options), options);
 
         // A stop after the first staged file: the unit is interrupted, the file and its sub-unit record stay.
         using var stop = new CancellationTokenSource();
@@ -244,8 +244,8 @@ public sealed class CryptoBookUnitProcessorTests
         var other = Directory.CreateTempSubdirectory("backfill-crypto-").FullName;
         await using var ledger2 = new SqliteLedger(Path.Combine(other, "backfill.db"));
         await ledger2.MigrateAsync(Ct);
-        var processor2 = new CryptoBookUnitProcessor(ledger2, store, Book(sim.BaseAddress.ToString()),
-            new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(other, "out"), TempDirectory = Path.Combine(other, "temp") });
+        var options2 = new ProcessingOptions { Dataset = "crypto-book", OutputDirectory = Path.Combine(other, "out"), TempDirectory = Path.Combine(other, "temp") };
+        var processor2 = UnitLifecycle.For(ledger2, new CryptoBookDayProducer(store, Book(sim.BaseAddress.ToString()), options2), options2);
         var fresh = await processor2.ProcessAsync(Day, new UnitProgress(Day), CancellationToken.None, Ct);
         Assert.Equal(second.FileSha256, fresh.FileSha256);
     }

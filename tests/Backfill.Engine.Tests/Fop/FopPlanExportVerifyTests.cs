@@ -1,3 +1,4 @@
+using Backfill.Storage.Outputs;
 using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
 using Backfill.Engine.Datasets.Fop;
@@ -44,8 +45,15 @@ public sealed class FopPlanExportVerifyTests : IAsyncLifetime
         BaseAddress = address ?? _simulator.BaseAddress, ApiKey = new DatabentoApiKey(Key), Retry = RetryPolicyTable.Default.WithDelayScale(0.001),
     });
 
-    private FopUnitProcessor Processor(DatabentoHistoricalClient client) => new(_ledger, new FopMarketData(client), new FopStrategy(),
-        new ProcessingOptions { Dataset = "fop", OutputDirectory = Out, TempDirectory = Temp });
+    private UnitLifecycle Processor(DatabentoHistoricalClient client)
+    {
+        var options = new ProcessingOptions { Dataset = "fop", OutputDirectory = Out, TempDirectory = Temp };
+        return UnitLifecycle.For(_ledger, new FopDayProducer(new FopMarketData(client), new FopStrategy(), options), options);
+    }
+
+    private FopExport Export => new(_ledger);
+
+    private LocalOutputStore Store => new(Out, Temp);
 
     private async Task<List<UnitOutcome>> ProcessAsync(params DateOnly[] dates)
     {
@@ -150,7 +158,7 @@ public sealed class FopPlanExportVerifyTests : IAsyncLifetime
         var outcomes = await ProcessAsync([.. dates]);
         var perDate = outcomes.Select(o => File.ReadAllLines(Path.ChangeExtension(o.FilePath!, ".csv"))).ToList();
 
-        var result = await new FopExport(_ledger).BuildAsync("fop", Out, dates[0], dates[^1], Ct);
+        var result = await Export.BuildAsync("fop", Store, dates[0], dates[^1], Ct);
 
         var expectedColumns = perDate.SelectMany(lines => lines[0].Split(',').Skip(2)).Distinct().ToList();
         Assert.Equal(expectedColumns, result.Options);
@@ -175,7 +183,7 @@ public sealed class FopPlanExportVerifyTests : IAsyncLifetime
         Assert.Contains(lines.Skip(1), l => l.Contains(",,", StringComparison.Ordinal) || l.EndsWith(',')); // some option not alive some day
 
         var target = Path.Combine(_folder, "exports", "fop.csv");
-        var file = await FopExport.WriteAsync(target, result.Csv, Ct);
+        var file = await ExportFile.WriteAsync(target, result.Csv, Ct);
         Assert.Equal(result.Csv, await File.ReadAllTextAsync(target, Ct));
         Assert.Equal(FopOutput.Sha256(result.Csv), file.Sha256);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(target)!)); // no temp file left beside it
@@ -185,11 +193,11 @@ public sealed class FopPlanExportVerifyTests : IAsyncLifetime
         }
 
         // A gap in the range is reported; a tampered CSV is refused.
-        var wider = await new FopExport(_ledger).BuildAsync("fop", Out, dates[0].AddDays(-7), dates[^1], Ct);
+        var wider = await Export.BuildAsync("fop", Store, dates[0].AddDays(-7), dates[^1], Ct);
         Assert.NotEmpty(wider.MissingSessions);
         Assert.Equal(result.Csv, wider.Csv);
         await File.AppendAllTextAsync(Path.ChangeExtension(outcomes[1].FilePath!, ".csv"), "x", Ct);
-        await Assert.ThrowsAsync<FileCorruptionException>(() => new FopExport(_ledger).BuildAsync("fop", Out, dates[0], dates[^1], Ct));
+        await Assert.ThrowsAsync<FileCorruptionException>(() => Export.BuildAsync("fop", Store, dates[0], dates[^1], Ct));
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public sealed class FopUnitProcessorTests
             BaseAddress = sim.BaseAddress, ApiKey = new DatabentoApiKey("db-test-key-000000000000000000"), Retry = RetryPolicyTable.Default.WithDelayScale(0.001),
         });
         var options = new ProcessingOptions { Dataset = "fop", OutputDirectory = Path.Combine(folder, "out"), TempDirectory = Path.Combine(folder, "temp") };
-        var processor = new FopUnitProcessor(ledger, new FopMarketData(client), new FopStrategy(), options);
+        var producer = new FopDayProducer(new FopMarketData(client), new FopStrategy(), options);
+        var processor = UnitLifecycle.For(ledger, producer, options);
 
         var day = new DateOnly(2025, 1, 3);
         var outcome = await processor.ProcessAsync(day, new UnitProgress(day), CancellationToken.None, Ct);
@@ -43,10 +44,10 @@ public sealed class FopUnitProcessorTests
         var report = await new OutputVerifier(ledger).VerifyAsync("fop", options.OutputDirectory, null, null, false, Ct);
         Assert.True(report.AllOk, string.Join("; ", report.Findings.Select(f => f.Message)));
 
-        var selection = Directory.GetFiles(processor.SelectionCache, "2025-01-02_202503_*.json");
+        var selection = Directory.GetFiles(producer.SelectionCache, "2025-01-02_202503_*.json");
         Assert.Single(selection);
         var requestsBefore = client.Stats.Requests;
-        var rows = await processor.BuildRowsAsync(day, Ct); // selections now come from the cache
+        var rows = await producer.BuildRowsAsync(day, Ct); // selections now come from the cache
         Assert.Equal(1 + 0, client.Stats.Requests - requestsBefore); // one statistics request, no fallback needed
         Assert.All(rows, r => Assert.InRange(r.Selection!.Delta, 0.13, 0.17));
         Assert.All(rows, r => Assert.Equal("settlement", r.OptionPriceSource));
@@ -56,8 +57,8 @@ public sealed class FopUnitProcessorTests
     public void Strategy_file_sits_between_environment_and_stored_values()
     {
         var values = StrategyFile.Parse("strategy:\n  target_delta: 0.25\n  months_ahead: 3\n  delta_tolerance: 0.05\n  roll_day: 1\n");
-        Assert.Equal("0.25", values[Settings.FopTargetDelta]);
-        Assert.Equal("3", values[Settings.FopMonthsAhead]);
+        Assert.Equal("0.25", values[FopSettings.FopTargetDelta]);
+        Assert.Equal("3", values[FopSettings.FopMonthsAhead]);
         Assert.False(values.ContainsKey("roll_day"));
         Assert.Throws<InvalidInputException>(() => StrategyFile.Parse("strategy: [1, 2"));
     }
@@ -70,14 +71,14 @@ public sealed class FopUnitProcessorTests
         await File.WriteAllTextAsync(file, "strategy:\n  target_delta: 0.25\n  months_ahead: 3\n", Ct);
         await using var ledger = new SqliteLedger(Path.Combine(folder, "backfill.db"));
         await ledger.MigrateAsync(Ct);
-        await ledger.SetConfigAsync(SettingsResolver.GlobalScope, Settings.FopMonthsAhead, "4", "test", Ct);
-        await ledger.SetConfigAsync(SettingsResolver.GlobalScope, Settings.FopDeltaTolerance, "0.03", "test", Ct);
+        await ledger.SetConfigAsync(SettingsResolver.GlobalScope, FopSettings.FopMonthsAhead, "4", "test", Ct);
+        await ledger.SetConfigAsync(SettingsResolver.GlobalScope, FopSettings.FopDeltaTolerance, "0.03", "test", Ct);
         var env = new Dictionary<string, string> { ["BACKFILL_FOP_STRATEGYFILE"] = file, ["BACKFILL_FOP_TARGETDELTA"] = "0.2" };
         var settings = await new SettingsResolver(null, env).LoadAsync(ledger, Ct);
         var strategy = FopStrategy.From(settings);
         Assert.Equal(0.2, strategy.TargetDelta);    // environment beats the file
         Assert.Equal(3, strategy.MonthsAhead);      // the file beats the stored 4
         Assert.Equal(0.03, strategy.DeltaTolerance); // stored beats the default
-        Assert.Equal(SettingSource.File, settings.Get(Settings.FopMonthsAhead).Source);
+        Assert.Equal(SettingSource.File, settings.Get(FopSettings.FopMonthsAhead).Source);
     }
 }

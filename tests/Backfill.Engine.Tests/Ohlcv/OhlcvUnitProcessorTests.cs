@@ -47,7 +47,7 @@ public sealed class OhlcvUnitProcessorTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private (OhlcvUnitProcessor Processor, AlphaVantageClient Client) Create(int budget = 25, params string[] symbols)
+    private (UnitLifecycle Processor, AlphaVantageClient Client) Create(int budget = 25, params string[] symbols)
     {
         var client = new AlphaVantageClient(new AlphaVantageClientOptions
         {
@@ -58,10 +58,10 @@ public sealed class OhlcvUnitProcessorTests : IAsyncLifetime
             Retry = RetryPolicyTable.Default.WithDelayScale(0.001),
         });
         var list = (symbols.Length == 0 ? ["AAPL", "MSFT"] : symbols).Select(TickerSymbol.Parse).ToList();
-        return (new OhlcvUnitProcessor(_ledger, client, list, adjusted: false, _keys, Options), client);
+        return (UnitLifecycle.For(_ledger, new OhlcvDayProducer(client, list, adjusted: false, _keys, NyseCalendar.Instance), Options), client);
     }
 
-    private static async Task<IReadOnlyList<UnitOutcome>> RunAsync(OhlcvUnitProcessor processor, IEnumerable<DateOnly> dates)
+    private static async Task<IReadOnlyList<UnitOutcome>> RunAsync(UnitLifecycle processor, IEnumerable<DateOnly> dates)
     {
         var outcomes = new List<UnitOutcome>();
         foreach (var date in dates)
@@ -155,7 +155,7 @@ public sealed class OhlcvUnitProcessorTests : IAsyncLifetime
             Assert.All(await RunAsync(processor, Week[..3]), o => Assert.Equal(UnitOutcomeKind.Success, o.Kind));
         }
 
-        var verifier = new OutputVerifier(_ledger, keys: _keys.Find);
+        var verifier = new OutputVerifier(_ledger, OhlcvDataset.CheckerFor(_keys));
         Assert.True((await verifier.VerifyAsync("ohlcv", Options.OutputDirectory, null, null, false, Ct)).AllOk);
 
         var path = EnginePaths.OutputFile(Options.OutputDirectory, "ohlcv", Week[1]);
@@ -167,7 +167,7 @@ public sealed class OhlcvUnitProcessorTests : IAsyncLifetime
         Assert.Equal(2, report.Count(OutputFileStatus.Ok));
 
         var other = KeyStore.Init(Path.Combine(_folder, "keys", "other.json"), DateTimeOffset.UnixEpoch);
-        var wrong = await new OutputVerifier(_ledger, keys: other.Find).VerifyAsync("ohlcv", Options.OutputDirectory, null, null, false, Ct);
+        var wrong = await new OutputVerifier(_ledger, OhlcvDataset.CheckerFor(other)).VerifyAsync("ohlcv", Options.OutputDirectory, null, null, false, Ct);
         Assert.All(wrong.Findings, f => Assert.Equal(OutputFileStatus.Corrupted, f.Status));
         Assert.Contains(_keys.ActiveKey.Id, wrong.Findings.Single(f => f.Date == Week[0]).Message, StringComparison.Ordinal);
     }

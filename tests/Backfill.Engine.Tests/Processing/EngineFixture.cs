@@ -41,7 +41,6 @@ internal sealed class EngineFixture : IAsyncDisposable
         Dataset = "spx",
         OutputDirectory = Path.Combine(Folder, "out"),
         TempDirectory = Path.Combine(Folder, "temp"),
-        MaxConcurrentSubUnits = 2,
         Retry = FastRetry,
         Lease = TimeSpan.FromSeconds(30),
     };
@@ -62,8 +61,14 @@ internal sealed class EngineFixture : IAsyncDisposable
         return new EngineFixture(folder, sim, ledger, source);
     }
 
-    public SpxUnitProcessor Processor(ProcessingOptions? options = null, IDiskSpaceProbe? disk = null, string? owner = null) =>
-        new(Ledger, Source, NyseCalendar.Instance, options ?? Options, null, disk, owner);
+    /// <summary>The spx producer's own options in these tests: two expirations at once.</summary>
+    public static SpxOptions Spx { get; } = new() { MaxConcurrentSubUnits = 2 };
+
+    public UnitLifecycle Processor(ProcessingOptions? options = null, IDiskSpaceProbe? disk = null, string? owner = null, SpxOptions? spx = null)
+    {
+        var o = options ?? Options;
+        return UnitLifecycle.For(Ledger, new SpxDayProducer(Source, spx ?? Spx, o, diskProbe: disk), o, owner: owner);
+    }
 
     /// <summary>Processes <see cref="Day"/> with no stop request.</summary>
     public Task<UnitOutcome> ProcessAsync(ProcessingOptions? options = null) =>

@@ -68,7 +68,7 @@ public sealed class SpxUnitProcessorTests
         await using var f = await EngineFixture.StartAsync();
         using var stop = new CancellationTokenSource();
         var progress = new UnitProgress(EngineFixture.Day);
-        var run = f.Processor(f.Options with { MaxConcurrentSubUnits = 1 }).ProcessAsync(EngineFixture.Day, progress, stop.Token, Ct);
+        var run = f.Processor(spx: EngineFixture.Spx with { MaxConcurrentSubUnits = 1 }).ProcessAsync(EngineFixture.Day, progress, stop.Token, Ct);
         while (progress.SubUnitsDone < 3 && !run.IsCompleted)
         {
             await Task.Delay(5, Ct);

@@ -41,7 +41,6 @@ public sealed class TeamWorkerTests
                 Dataset = "spx",
                 OutputDirectory = Path.Combine(folder, "out"),
                 TempDirectory = Path.Combine(folder, "temp"),
-                MaxConcurrentSubUnits = 2,
                 Retry = EngineFixture.FastRetry,
                 Lease = TimeSpan.FromSeconds(20),
             };
@@ -58,7 +57,7 @@ public sealed class TeamWorkerTests
                 });
                 try
                 {
-                    var processor = new SpxUnitProcessor(ledger, source, NyseCalendar.Instance, options, owner: owner);
+                    var processor = UnitLifecycle.For(ledger, new SpxDayProducer(source, EngineFixture.Spx, options), options, owner: owner);
                     var worker = new UnitWorker(ledger, processor, "spx", owner) { PollInterval = TimeSpan.FromMilliseconds(250) };
                     return await worker.RunAsync(dates, null, CancellationToken.None, Ct);
                 }
@@ -131,7 +130,7 @@ public sealed class TeamWorkerTests
                 TempDirectory = Path.Combine(folder, "temp"),
                 Retry = EngineFixture.FastRetry,
             };
-            var processor = new SpxUnitProcessor(ledger, (Backfill.Sources.ThetaData.Greeks.IOptionGreeksSource)source, NyseCalendar.Instance, options, owner: "lanes");
+            var processor = UnitLifecycle.For(ledger, new SpxDayProducer((Backfill.Sources.ThetaData.Greeks.IOptionGreeksSource)source, new SpxOptions(), options), options, owner: "lanes");
             var observer = new LaneObserver(3);
             var outcomes = await new UnitWorker(ledger, processor, "spx", "lanes") { MaxConcurrentDates = 3 }
                 .RunAsync(dates, observer, CancellationToken.None, Ct);

@@ -12,12 +12,12 @@ public sealed record CryptoBookOptions(string LakeLocation, string Exchange, str
         ArgumentNullException.ThrowIfNull(settings);
         string Get(string key) => settings.Get(key).Value!;
         return new CryptoBookOptions(
-            Get(Settings.CryptoLakeBaseUrl),
-            Get(Settings.CryptoBookExchange),
-            Get(Settings.CryptoBookSymbol),
-            new DecimalGrid(decimal.Parse(Get(Settings.CryptoBookTickSize), CultureInfo.InvariantCulture)),
-            new DecimalGrid(decimal.Parse(Get(Settings.CryptoBookLotSize), CultureInfo.InvariantCulture)),
-            int.Parse(Get(Settings.CryptoBookSnapshotIntervalSeconds), CultureInfo.InvariantCulture),
-            int.Parse(Get(Settings.CryptoBookDepth), CultureInfo.InvariantCulture));
+            Get(CryptoBookSettings.CryptoLakeBaseUrl),
+            Get(CryptoBookSettings.CryptoBookExchange),
+            Get(CryptoBookSettings.CryptoBookSymbol),
+            new DecimalGrid(decimal.Parse(Get(CryptoBookSettings.CryptoBookTickSize), CultureInfo.InvariantCulture)),
+            new DecimalGrid(decimal.Parse(Get(CryptoBookSettings.CryptoBookLotSize), CultureInfo.InvariantCulture)),
+            int.Parse(Get(CryptoBookSettings.CryptoBookSnapshotIntervalSeconds), CultureInfo.InvariantCulture),
+            int.Parse(Get(CryptoBookSettings.CryptoBookDepth), CultureInfo.InvariantCulture));
     }
 }

@@ -2,8 +2,7 @@ using System.Text;
 using Backfill.Core.Errors;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Layout;
-using Backfill.Storage.Publish;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Datasets.Fop;
 
@@ -18,9 +17,9 @@ public sealed record FopExportResult(string Csv, IReadOnlyList<DateOnly> Dates, 
 /// </summary>
 public sealed class FopExport(ILedger ledger)
 {
-    public async Task<FopExportResult> BuildAsync(string dataset, string outputRoot, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    public async Task<FopExportResult> BuildAsync(string dataset, IOutputStore store, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputRoot);
+        ArgumentNullException.ThrowIfNull(store);
         var units = (await ledger.ListUnitsAsync(dataset, from, to, UnitStatus.Success, cancellationToken)).OrderBy(u => u.TradeDate).ToList();
         var sessions = Core.Calendars.CmeEnergyCalendar.Instance.SessionsBetween(from, to);
         var done = units.Select(u => u.TradeDate).ToHashSet();
@@ -36,15 +35,20 @@ public sealed class FopExport(ILedger ledger)
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var unit in units)
         {
-            var parquet = unit.FilePath ?? OutputLayout.PathFor(outputRoot, dataset, unit.TradeDate);
-            var csvPath = Path.ChangeExtension(parquet, ".csv");
-            if (!File.Exists(csvPath))
+            var csvKey = FopDataset.OutputLayout.CompanionKeyFor(unit.TradeDate, FopDayProducer.CsvExtension);
+            var csvPath = store.LocationOf(csvKey);
+            if (await store.StatAsync(csvKey, cancellationToken) is null)
             {
                 throw new FileCorruptionException(
                     $"{unit.TradeDate:yyyy-MM-dd}: '{csvPath}' is missing. Run 'backfill --dataset {dataset} verify --deep' and 'retry {unit.TradeDate:yyyy-MM-dd} --force'.");
             }
 
-            var bytes = await File.ReadAllBytesAsync(csvPath, cancellationToken);
+            byte[] bytes;
+            using (var local = await store.OpenLocalAsync(csvKey, cancellationToken))
+            {
+                bytes = await File.ReadAllBytesAsync(local.Path, cancellationToken);
+            }
+
             var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
             if (unit.ContentSha256 is { } expected && !string.Equals(expected, sha, StringComparison.OrdinalIgnoreCase))
             {
@@ -80,15 +84,6 @@ public sealed class FopExport(ILedger ledger)
         }
 
         return new FopExportResult(csv.ToString(), [.. days.Select(d => d.Date)], columns, missing);
-    }
-
-    /// <summary>Writes <paramref name="csv"/> to <paramref name="path"/> atomically (temp file beside it, fsync, rename; 0600).</summary>
-    public static async Task<PublishedFile> WriteAsync(string path, string csv, CancellationToken cancellationToken)
-    {
-        var final = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(final)!;
-        var publisher = new AtomicFilePublisher(directory, directory);
-        return await publisher.PublishAsync(final, (temp, ct) => File.WriteAllTextAsync(temp, csv, new UTF8Encoding(false), ct), cancellationToken);
     }
 
     private static (string Futures, Dictionary<string, string> Options) Parse(string path, string csv, DateOnly date)

@@ -13,11 +13,10 @@ public static class FopSourceFactory
     public const string ApiKeyVariable = "BACKFILL_DATABENTO_APIKEY";
 
     /// <summary>The API key from <c>BACKFILL_DATABENTO_APIKEY</c> or <c>DATABENTO_API_KEY</c>; a clear error when neither is set.</summary>
-    public static DatabentoApiKey ApiKey(IReadOnlyDictionary<string, string> variables)
+    public static DatabentoApiKey ApiKey(Func<string, string?> variable)
     {
-        ArgumentNullException.ThrowIfNull(variables);
-        var value = variables.TryGetValue(ApiKeyVariable, out var v) && !string.IsNullOrWhiteSpace(v) ? v
-            : Environment.GetEnvironmentVariable(DatabentoClientOptions.ApiKeyVariable);
+        ArgumentNullException.ThrowIfNull(variable);
+        var value = variable(ApiKeyVariable) is { } v && !string.IsNullOrWhiteSpace(v) ? v : variable(DatabentoClientOptions.ApiKeyVariable);
         return string.IsNullOrWhiteSpace(value)
             ? throw new InvalidInputException(
                 $"The fop dataset needs a Databento API key. Set {DatabentoClientOptions.ApiKeyVariable} (or {ApiKeyVariable}); it is never stored or logged.")
@@ -25,15 +24,15 @@ public static class FopSourceFactory
     }
 
     public static DatabentoHistoricalClient CreateClient(
-        EffectiveSettings settings, IReadOnlyDictionary<string, string> variables, RetryPolicyTable retry, ILoggerFactory? loggers = null)
+        EffectiveSettings settings, Func<string, string?> variable, RetryPolicyTable retry, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var logger = loggers?.CreateLogger("Backfill.Sources.Databento");
-        var timeout = int.Parse(settings.Get(Settings.DatabentoRequestTimeoutSeconds).Value!, CultureInfo.InvariantCulture);
+        var timeout = int.Parse(settings.Get(FopSettings.DatabentoRequestTimeoutSeconds).Value!, CultureInfo.InvariantCulture);
         return new DatabentoHistoricalClient(new DatabentoClientOptions
         {
-            BaseAddress = new Uri(settings.Get(Settings.DatabentoBaseUrl).Value!),
-            ApiKey = ApiKey(variables),
+            BaseAddress = new Uri(settings.Get(FopSettings.DatabentoBaseUrl).Value!),
+            ApiKey = ApiKey(variable),
             RequestTimeout = TimeSpan.FromSeconds(timeout),
             Retry = retry,
         }, onRetry: (e, attempt, delay) =>

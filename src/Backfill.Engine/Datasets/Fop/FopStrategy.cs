@@ -20,13 +20,13 @@ public sealed record FopStrategy(double TargetDelta = 0.15, int MonthsAhead = 2,
         ArgumentNullException.ThrowIfNull(settings);
         double D(string key) => double.Parse(settings.Get(key).Value!, CultureInfo.InvariantCulture);
         var strategy = new FopStrategy(
-            D(Settings.FopTargetDelta),
-            int.Parse(settings.Get(Settings.FopMonthsAhead).Value!, CultureInfo.InvariantCulture),
-            D(Settings.FopDeltaTolerance),
-            D(Settings.FopRiskFreeRate));
+            D(FopSettings.FopTargetDelta),
+            int.Parse(settings.Get(FopSettings.FopMonthsAhead).Value!, CultureInfo.InvariantCulture),
+            D(FopSettings.FopDeltaTolerance),
+            D(FopSettings.FopRiskFreeRate));
         if (strategy.TargetDelta is <= 0 or >= 1)
         {
-            throw new InvalidInputException($"{Settings.FopTargetDelta}: {strategy.TargetDelta.ToString(CultureInfo.InvariantCulture)} must lie strictly between 0 and 1.");
+            throw new InvalidInputException($"{FopSettings.FopTargetDelta}: {strategy.TargetDelta.ToString(CultureInfo.InvariantCulture)} must lie strictly between 0 and 1.");
         }
 
         return strategy;

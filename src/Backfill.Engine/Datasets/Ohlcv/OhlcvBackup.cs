@@ -92,7 +92,7 @@ public static class OhlcvBackup
         var units = (await ledger.ListUnitsAsync(Dataset, null, null, UnitStatus.Success, cancellationToken)).ToDictionary(u => u.TradeDate);
         var results = new List<BackupFileResult>();
         var entries = new List<(BackupEntry Entry, byte[] Data)>();
-        foreach (var (path, date) in OutputLayout.EnumerateFiles(output, Dataset))
+        foreach (var (path, date) in OhlcvDataset.OutputLayout.EnumerateLocal(output))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = await File.ReadAllBytesAsync(path, cancellationToken);

@@ -93,7 +93,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         foreach (var entry in archive.Manifest.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var destination = OutputLayout.PathFor(_output, Dataset, entry.Date);
+            var destination = OhlcvDataset.OutputLayout.PathFor(_output, entry.Date);
             var data = await archive.ReadAsync(entry, cancellationToken);
             if (data is null)
             {
@@ -134,7 +134,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
     /// <summary>After files were copied back by hand: registers every layout file that decrypts, reports done dates without a file.</summary>
     public async Task<RecoverReport> InPlaceAsync(CancellationToken cancellationToken)
     {
-        var files = OutputLayout.EnumerateFiles(_output, Dataset).ToList();
+        var files = OhlcvDataset.OutputLayout.EnumerateLocal(_output).ToList();
         var headers = new List<(string Path, DateOnly Date, string? KeyId)>();
         foreach (var (path, date) in files)
         {
@@ -180,7 +180,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         {
             if (!present.Contains(unit.TradeDate))
             {
-                items.Add(new RecoverItem(unit.TradeDate, unit.FilePath ?? OutputLayout.PathFor(_output, Dataset, unit.TradeDate), null, RecoverStatus.Missing,
+                items.Add(new RecoverItem(unit.TradeDate, unit.FilePath ?? OhlcvDataset.OutputLayout.PathFor(_output, unit.TradeDate), null, RecoverStatus.Missing,
                     "the ledger records this date as done but its file is not in the output tree; restore it with 'backfill recover --from BACKUP'"));
             }
         }

@@ -18,14 +18,14 @@ public static class OhlcvSourceFactory
     {
         ArgumentNullException.ThrowIfNull(environment);
         var value = environment(AlphaVantageApiKey.Variable);
-        if (string.IsNullOrWhiteSpace(value) && settings?.Get(Settings.AlphaVantageApiKey).Value is { } configured)
+        if (string.IsNullOrWhiteSpace(value) && settings?.Get(OhlcvSettings.AlphaVantageApiKey).Value is { } configured)
         {
-            value = SecretSetting.Reveal(Settings.AlphaVantageApiKey, configured, keys);
+            value = SecretSetting.Reveal(OhlcvSettings.AlphaVantageApiKey, configured, keys);
         }
 
         return string.IsNullOrWhiteSpace(value)
             ? throw new InvalidInputException(
-                $"The ohlcv dataset needs an Alpha Vantage API key. Set {AlphaVantageApiKey.Variable}, or store it encrypted with 'backfill config set {Settings.AlphaVantageApiKey} -' " +
+                $"The ohlcv dataset needs an Alpha Vantage API key. Set {AlphaVantageApiKey.Variable}, or store it encrypted with 'backfill config set {OhlcvSettings.AlphaVantageApiKey} -' " +
                 "(reads it from stdin; free key: https://www.alphavantage.co/support/#api-key). It is never stored in plain text or logged.")
             : new AlphaVantageApiKey(value.Trim());
     }
@@ -34,32 +34,32 @@ public static class OhlcvSourceFactory
     public static IReadOnlyList<TickerSymbol> Symbols(EffectiveSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var value = settings.Get(Settings.OhlcvSymbols).Value;
+        var value = settings.Get(OhlcvSettings.OhlcvSymbols).Value;
         return string.IsNullOrWhiteSpace(value)
-            ? throw new InvalidInputException($"The ohlcv dataset needs a symbol list. Example: backfill config set {Settings.OhlcvSymbols} AAPL,MSFT,BRK.B")
+            ? throw new InvalidInputException($"The ohlcv dataset needs a symbol list. Example: backfill config set {OhlcvSettings.OhlcvSymbols} AAPL,MSFT,BRK.B")
             : TickerSymbol.ParseList(value);
     }
 
     public static int DailyBudget(EffectiveSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture);
+        return int.Parse(settings.Get(OhlcvSettings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture);
     }
 
     public static bool Adjusted(EffectiveSettings settings) =>
-        string.Equals(settings.Get(Settings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
+        string.Equals(settings.Get(OhlcvSettings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
 
     /// <param name="budget">The day's budget across runs (<see cref="LedgerRequestBudget"/>); null counts per client only.</param>
     public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null, IRequestBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var baseUrl = settings.Get(Settings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
+        var baseUrl = settings.Get(OhlcvSettings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
         return new AlphaVantageClient(new AlphaVantageClientOptions
         {
             BaseAddress = new Uri(baseUrl),
             ApiKey = key,
-            MinInterval = TimeSpan.FromMilliseconds(int.Parse(settings.Get(Settings.AlphaVantageMinIntervalMs).Value!, CultureInfo.InvariantCulture)),
-            RequestBudget = int.Parse(settings.Get(Settings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
+            MinInterval = TimeSpan.FromMilliseconds(int.Parse(settings.Get(OhlcvSettings.AlphaVantageMinIntervalMs).Value!, CultureInfo.InvariantCulture)),
+            RequestBudget = int.Parse(settings.Get(OhlcvSettings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
             Retry = retry,
             SharedBudget = budget,
         }, handler);

@@ -1,63 +1,46 @@
-using System.Diagnostics;
 using System.Globalization;
 using Backfill.Core.Errors;
 using Backfill.Engine.Processing;
-using Backfill.Ledger;
-using Backfill.Ledger.Model;
 using Backfill.Sources.CryptoLake.Lake;
-using Backfill.Storage.Publish;
 
 namespace Backfill.Engine.Datasets.CryptoBook;
 
 /// <summary>
-/// Processes one UTC day of <c>crypto-book</c>: claim the day, stage the day's Crypto Lake files (each file is a
-/// checkpoint: a completed download is recorded as a sub-unit and kept, so a killed run resumes with the files still
-/// missing; a local mirror is read in place), rebuild and validate the book, write the event stream to one Parquet
-/// file published atomically (0600 in 0700 folders, SHA-256 in the ledger, row count and content checksum in the
-/// file), then record quality and metrics (ledger, meter <c>Backfill.CryptoBook</c>, OpenTelemetry-shaped JSON lines).
+/// Produces one UTC day of <c>crypto-book</c>: stage the day's Crypto Lake files (each file is a checkpoint: a completed
+/// download is recorded as a sub-unit and kept, so a killed run resumes with the files still missing; a local mirror is
+/// read in place), rebuild and validate the book, write the event stream to one Parquet file and publish it (row count
+/// and content checksum in the file), then hand quality and metrics to the lifecycle (ledger, meter
+/// <c>Backfill.CryptoBook</c>, OpenTelemetry-shaped JSON lines).
 /// </summary>
-public sealed class CryptoBookUnitProcessor(
-    ILedger ledger, LakeStore store, CryptoBookOptions book, ProcessingOptions options, TimeProvider? time = null, string? owner = null) : IUnitProcessor
+public sealed class CryptoBookDayProducer(LakeStore store, CryptoBookOptions book, ProcessingOptions options, TimeProvider? time = null, bool ownsStore = false) : IUnitProducer
 {
     private static readonly LakeTable[] Tables = [LakeTable.BookDeltaV2, LakeTable.Book, LakeTable.Trades];
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly string _owner = owner ?? WorkerIdentity.Current;
 
     /// <summary>Where the per-day metric lines go: <c>metrics/</c> beside the output folder.</summary>
     public string MetricsDirectory => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.OutputDirectory))!, "metrics");
 
-    public async Task<UnitOutcome> ProcessAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)
+    public long RequestsSent => store.Requests;
+
+    public ValueTask DisposeAsync()
     {
-        ArgumentNullException.ThrowIfNull(progress);
-        var watch = Stopwatch.StartNew();
-        var requestsBefore = store.Requests;
-        var (claim, skipped) = await UnitLifecycle.ClaimAsync(ledger, options, _owner, date, abort);
-        if (claim is null)
+        if (ownsStore)
         {
-            return skipped!;
+            store.Dispose();
         }
 
-        try
-        {
-            var outcome = await RunClaimedAsync(date, progress, stop, abort, watch);
-            return outcome with { Duration = watch.Elapsed, ApiRequests = store.Requests - requestsBefore };
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested || stop.IsCancellationRequested)
-        {
-            await ledger.InterruptUnitAsync(options.Dataset, date, _owner, "stopped", CancellationToken.None);
-            return new UnitOutcome(date, UnitOutcomeKind.Interrupted, "stopped; staged files are kept, run the same command again to resume") { Duration = watch.Elapsed };
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return await UnitLifecycle.FailAsync(ledger, claim, e, watch.Elapsed);
-        }
+        return ValueTask.CompletedTask;
     }
 
-    private async Task<UnitOutcome> RunClaimedAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort, Stopwatch watch)
+    public async Task<UnitProduct> ProduceAsync(UnitContext unit, CancellationToken stop, CancellationToken abort)
     {
-        var dataset = options.Dataset;
+        ArgumentNullException.ThrowIfNull(unit);
+        var date = unit.Date;
+        var dataset = unit.Dataset;
+        var progress = unit.Progress;
+        var ledger = unit.Ledger;
         progress.Phase = "downloading";
-        var staging = EnginePaths.StagingDirectory(options.TempDirectory, dataset, date);
+        var staging = unit.StagingDirectory;
         SecureDirectory.Create(staging);
         var done = (await ledger.GetCompletedSubUnitsAsync(dataset, date, abort)).Select(s => s.SubUnit).ToHashSet(StringComparer.Ordinal);
         var files = new Dictionary<LakeTable, List<string>>();
@@ -105,8 +88,6 @@ public sealed class CryptoBookUnitProcessor(
 
         stop.ThrowIfCancellationRequested();
         progress.Phase = "rebuilding";
-        var path = EnginePaths.OutputFile(options.OutputDirectory, dataset, date);
-        var publisher = new AtomicFilePublisher(EnginePaths.PublishDirectory(options.TempDirectory, dataset), options.OutputDirectory);
         CryptoBookDayResult? result = null;
         string? contentSha = null;
         var inv = CultureInfo.InvariantCulture;
@@ -131,7 +112,7 @@ public sealed class CryptoBookUnitProcessor(
             ["backfill.precision_loss"] = string.Empty,
             ["backfill.rejected_rows"] = string.Empty,
         };
-        var published = await publisher.PublishAsync(path, (temp, ct) => Task.Run(() =>
+        var published = await unit.Output.PublishAsync(CryptoBookDataset.OutputLayout.KeyFor(date), (temp, ct) => Task.Run(() =>
         {
             using var writer = new CryptoBookEventWriter(temp, metadata);
             result = CryptoBookDay.Run(date, files[LakeTable.BookDeltaV2], files[LakeTable.Book], files[LakeTable.Trades], book, writer,
@@ -147,7 +128,7 @@ public sealed class CryptoBookUnitProcessor(
                 ["backfill.precision_loss"] = (q.PrecisionLoss + result.TradePrecisionLoss).ToString(inv),
                 ["backfill.rejected_rows"] = result.Read.Rejected.ToString(inv),
             });
-        }, ct), abort);
+        }, ct), null, abort);
 
         var day = result!;
         if (day.Rows == 0)
@@ -158,57 +139,46 @@ public sealed class CryptoBookUnitProcessor(
         var q = day.Quality;
         var compared = q.DeviationTicks.Count;
         var quality = compared == 0 ? 0 : 1 - ((double)q.Gaps / compared);
-        using var process = Process.GetCurrentProcess();
-        var peak = process.PeakWorkingSet64;
-        await ledger.CompleteUnitAsync(dataset, date, _owner, new UnitSuccess
-        {
-            FilePath = published.Path,
-            FileSize = published.SizeBytes,
-            FileSha256 = published.Sha256,
-            ContentSha256 = contentSha,
-            RowCount = day.Rows,
-            SubUnitsTotal = total,
-            ApiRequests = store.Requests,
-            DurationMs = (long)watch.Elapsed.TotalMilliseconds,
-            PeakMemoryBytes = peak,
-            QualityScore = quality,
-            DuplicatesDropped = q.Duplicates + q.OutOfOrderMessages,
-        }, CancellationToken.None);
-        await ledger.RecordMetricsAsync(
-        [
-            new(dataset, date, "rows", day.Rows, "rows"),
-            new(dataset, date, "events_per_second", day.Rows / Math.Max(watch.Elapsed.TotalSeconds, 1e-9), "events/s"),
-            new(dataset, date, "gaps", q.Gaps, "count"),
-            new(dataset, date, "crossed_messages", q.CrossedMessages, "count"),
-            new(dataset, date, "level_mismatches", q.LevelMismatches, "count"),
-            new(dataset, date, "max_mid_deviation_ticks", q.MaxDeviationTicks, "ticks"),
-            new(dataset, date, "precision_loss", q.PrecisionLoss + day.TradePrecisionLoss, "count"),
-            new(dataset, date, "rejected_rows", day.Read.Rejected, "count"),
-            new(dataset, date, "quality_score", quality, "ratio"),
-        ], CancellationToken.None);
-        CryptoBookMetrics.Record(dataset, date, book.Symbol, day);
-        CryptoBookMetrics.WriteJsonLines(MetricsDirectory, dataset, date, book.Symbol, day, watch.Elapsed, peak, _time.GetUtcNow());
-        try
-        {
-            Directory.Delete(staging, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
-        progress.Phase = "done";
+        var elapsed = unit.Elapsed;
         var message = $"{day.Trades} trades, {day.Deltas} deltas, {day.SnapshotsWritten} snapshots; {q.Snapshots} vendor snapshots: {q.Gaps} gap(s) healed, max mid deviation {q.MaxDeviationTicks.ToString(inv)} ticks, {q.CrossedMessages} crossed"
             + (day.Read.Rejected > 0 ? $"; {day.Read.Rejected} malformed row(s) skipped ({day.Read.FirstRejection})" : string.Empty);
-        return new UnitOutcome(date, UnitOutcomeKind.Success, message)
+        return new UnitProduct
         {
-            FilePath = published.Path,
-            FileSha256 = published.Sha256,
+            Output = published,
+            ContentSha256 = contentSha,
             Rows = day.Rows,
-            FileBytes = published.SizeBytes,
             SubUnits = total,
             SubUnitsResumed = resumed,
             QualityScore = quality,
+            DuplicatesDropped = q.Duplicates + q.OutOfOrderMessages,
             RejectedRows = day.Read.Rejected,
+            Message = message,
+            Metrics =
+            [
+                ("events_per_second", day.Rows / Math.Max(elapsed.TotalSeconds, 1e-9), "events/s"),
+                ("gaps", q.Gaps, "count"),
+                ("crossed_messages", q.CrossedMessages, "count"),
+                ("level_mismatches", q.LevelMismatches, "count"),
+                ("max_mid_deviation_ticks", q.MaxDeviationTicks, "ticks"),
+                ("precision_loss", q.PrecisionLoss + day.TradePrecisionLoss, "count"),
+                ("rejected_rows", day.Read.Rejected, "count"),
+            ],
+            AfterCompleted = () =>
+            {
+                using var process = System.Diagnostics.Process.GetCurrentProcess();
+                CryptoBookMetrics.Record(dataset, date, book.Symbol, day);
+                CryptoBookMetrics.WriteJsonLines(MetricsDirectory, dataset, date, book.Symbol, day, unit.Elapsed, process.PeakWorkingSet64, _time.GetUtcNow());
+                try
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Left for 'backfill cleanup --temp-files'; the published file is already safe.
+                }
+
+                return Task.CompletedTask;
+            },
         };
     }
 }

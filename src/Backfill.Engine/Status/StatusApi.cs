@@ -4,25 +4,30 @@ using Backfill.Engine.Datasets;
 using Backfill.Engine.Gaps;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
+using Backfill.Operations.Server;
 
-namespace Backfill.Operations.Server;
+namespace Backfill.Engine.Status;
 
-/// <summary>The JSON the status page reads, computed from the ledger through <see cref="ILedger"/> (SQLite or PostgreSQL alike).</summary>
-internal sealed class StatusApi(ILedger ledger, int retryLimit, DateOnly? startDate, TimeProvider time)
+/// <summary>
+/// The JSON the status page reads, computed from the ledger through <see cref="ILedger"/> (SQLite or PostgreSQL alike),
+/// for every registered dataset.
+/// </summary>
+public sealed class StatusApi(ILedger ledger, DatasetRegistry datasets, int retryLimit, DateOnly? startDate, TimeProvider time) : IStatusSource
 {
     public const int MaxDays = 3660;
 
-    public static DatasetInfo Dataset(string? name) => DatasetCatalog.Get(string.IsNullOrWhiteSpace(name) ? "spx" : name);
+    private IDataset Dataset(string? name) => datasets.Get(string.IsNullOrWhiteSpace(name) ? DatasetRegistry.DefaultName : name);
 
-    public async Task<object> StatusAsync(DatasetInfo dataset, CancellationToken ct)
+    public async Task<object> StatusAsync(string? name, CancellationToken ct)
     {
+        var dataset = Dataset(name);
         var summary = await ledger.GetSummaryAsync(dataset.Name, ct);
         return new
         {
             dataset = dataset.Name,
             description = dataset.Description,
             source = dataset.Source,
-            calendar = dataset.CalendarName,
+            calendar = dataset.Calendar.Name,
             ledger = ledger.Description,
             schemaVersion = await ledger.GetSchemaVersionAsync(ct),
             counts = Enum.GetValues<UnitStatus>().ToDictionary(s => s.ToString().ToLowerInvariant(), s => summary.Counts.GetValueOrDefault(s)),
@@ -32,12 +37,13 @@ internal sealed class StatusApi(ILedger ledger, int retryLimit, DateOnly? startD
             totalBytes = summary.TotalBytes,
             lastActivity = summary.LastActivity,
             errorsLast24h = summary.ErrorsLast24h,
-            datasets = DatasetCatalog.All.Where(d => d.Available).Select(d => d.Name),
+            datasets = datasets.All.Select(d => d.Name),
         };
     }
 
-    public async Task<object> HistoryAsync(DatasetInfo dataset, int limit, CancellationToken ct)
+    public async Task<object> HistoryAsync(string? name, int limit, CancellationToken ct)
     {
+        var dataset = Dataset(name);
         var units = await ledger.ListUnitsAsync(dataset.Name, null, null, null, ct);
         return new
         {
@@ -63,8 +69,9 @@ internal sealed class StatusApi(ILedger ledger, int retryLimit, DateOnly? startD
     }
 
     /// <summary>Every calendar day of the range with its state: done, failed, missing, processing or non-trading.</summary>
-    public async Task<object> GapsAsync(DatasetInfo dataset, string? fromText, string? toText, CancellationToken ct)
+    public async Task<object> GapsAsync(string? name, string? fromText, string? toText, CancellationToken ct)
     {
+        var dataset = Dataset(name);
         var calendar = dataset.Calendar;
         var now = time.GetUtcNow();
         var latest = GapAnalyzer.LatestCompleteSession(calendar, now);
@@ -108,8 +115,9 @@ internal sealed class StatusApi(ILedger ledger, int retryLimit, DateOnly? startD
         };
     }
 
-    public async Task<object> ThroughputAsync(DatasetInfo dataset, int limit, CancellationToken ct)
+    public async Task<object> ThroughputAsync(string? name, int limit, CancellationToken ct)
     {
+        var dataset = Dataset(name);
         var units = await ledger.ListUnitsAsync(dataset.Name, null, null, UnitStatus.Success, ct);
         return new
         {

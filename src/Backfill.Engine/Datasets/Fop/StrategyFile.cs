@@ -3,7 +3,7 @@ using Backfill.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Backfill.Engine.Configuration;
+namespace Backfill.Engine.Datasets.Fop;
 
 /// <summary>
 /// Reads a dataset strategy file in the layout of the original options puller's <c>config/*.yaml</c>:
@@ -21,10 +21,10 @@ public static class StrategyFile
 {
     private static readonly Dictionary<string, string> KeyMap = new(StringComparer.Ordinal)
     {
-        ["target_delta"] = Settings.FopTargetDelta,
-        ["months_ahead"] = Settings.FopMonthsAhead,
-        ["delta_tolerance"] = Settings.FopDeltaTolerance,
-        ["risk_free_rate"] = Settings.FopRiskFreeRate,
+        ["target_delta"] = FopSettings.FopTargetDelta,
+        ["months_ahead"] = FopSettings.FopMonthsAhead,
+        ["delta_tolerance"] = FopSettings.FopDeltaTolerance,
+        ["risk_free_rate"] = FopSettings.FopRiskFreeRate,
     };
 
     /// <summary>Setting key → raw text from the file.</summary>
@@ -38,7 +38,7 @@ public static class StrategyFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"{Settings.FopStrategyFile}: cannot read '{path}': {e.Message}");
+            throw new InvalidInputException($"{FopSettings.FopStrategyFile}: cannot read '{path}': {e.Message}");
         }
 
         return Parse(text, path);
@@ -54,7 +54,7 @@ public static class StrategyFile
         }
         catch (YamlException e)
         {
-            throw new InvalidInputException($"{Settings.FopStrategyFile}: '{name}' is not valid YAML (line {e.Start.Line}): {e.Message}");
+            throw new InvalidInputException($"{FopSettings.FopStrategyFile}: '{name}' is not valid YAML (line {e.Start.Line}): {e.Message}");
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -69,7 +69,7 @@ public static class StrategyFile
 
         if (strategyNode is not YamlMappingNode strategy)
         {
-            throw new InvalidInputException($"{Settings.FopStrategyFile}: in '{name}', 'strategy' must be a mapping of keys to values.");
+            throw new InvalidInputException($"{FopSettings.FopStrategyFile}: in '{name}', 'strategy' must be a mapping of keys to values.");
         }
 
         foreach (var (keyNode, valueNode) in strategy.Children)
@@ -78,7 +78,7 @@ public static class StrategyFile
             {
                 result[setting] = valueNode is YamlScalarNode { Value: { } value }
                     ? value.Trim()
-                    : throw new InvalidInputException($"{Settings.FopStrategyFile}: in '{name}', strategy.{key} must be a single value.");
+                    : throw new InvalidInputException($"{FopSettings.FopStrategyFile}: in '{name}', strategy.{key} must be a single value.");
             }
         }
 

@@ -1,0 +1,52 @@
+using Backfill.Engine.Configuration;
+
+namespace Backfill.Engine.Datasets;
+
+/// <summary>A dataset whose dry run plans each date itself (fop asks Databento what the requests would cost).</summary>
+public interface IDryRunPlanner
+{
+    Task<DryRunPlan> PlanAsync(DatasetHost host, EffectiveSettings settings, IReadOnlyList<DateOnly> dates, CancellationToken cancellationToken);
+}
+
+/// <summary>Estimates of one date of a dry run.</summary>
+public sealed record DryRunDate(DateOnly Date, long Requests, long Rows, long Bytes, double Seconds, decimal? CostUsd = null);
+
+/// <summary>A dry run's per-date estimates, the lines under the table, and a warning for stderr when part of it is unknown.</summary>
+public sealed record DryRunPlan(IReadOnlyList<DryRunDate> Dates, IReadOnlyList<string> Notes, string? Warning = null)
+{
+    public bool HasCost => Dates.Any(d => d.CostUsd is not null);
+}
+
+/// <summary>A dataset that combines a range of dates into one file (<c>export</c>).</summary>
+public interface IRangeExporter
+{
+    /// <summary>What <c>export</c> writes, for its help.</summary>
+    string ExportSummary { get; }
+
+    Task<RangeExport> ExportAsync(DatasetHost host, EffectiveSettings settings, DateOnly from, DateOnly to, CancellationToken cancellationToken);
+}
+
+/// <summary>An export: the text, the dates and columns in it, and the sessions that had no done date.</summary>
+public sealed record RangeExport(string Text, IReadOnlyList<DateOnly> Dates, IReadOnlyList<string> Columns, IReadOnlyList<DateOnly> MissingSessions);
+
+/// <summary>A dataset that adds lines of its own to <c>status</c> (ohlcv: its request budget).</summary>
+public interface IStatusReporter
+{
+    Task<IReadOnlyList<(string Metric, object? Value)>> StatusAsync(DatasetHost host, EffectiveSettings settings, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A dataset whose outputs are encrypted at rest: <c>keys</c>, <c>backup</c> and <c>recover</c> work on it, and its secret
+/// settings are stored encrypted with its key store.
+/// </summary>
+public interface IEncryptedOutputs
+{
+    /// <summary>The setting naming the key file.</summary>
+    string KeyFileSetting { get; }
+
+    /// <summary>The key store as configured (file, OS keyring, environment override).</summary>
+    Encryption.KeyStore LoadKeys(DatasetHost host, EffectiveSettings settings);
+
+    /// <summary>Creates the key store with one new active key; never overwrites.</summary>
+    Encryption.KeyStore InitKeys(DatasetHost host, EffectiveSettings settings);
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Backfill.Core.Calendars;
+using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets.Spx.Parquet;
+using Backfill.Engine.Health;
+using Backfill.Engine.Processing;
+using Backfill.Engine.Verification;
+using Backfill.Simulators.ThetaData;
+using Backfill.Sources.ThetaData;
+using Backfill.Storage.Layout;
+
+namespace Backfill.Engine.Datasets.Spx;
+
+/// <summary>
+/// <c>spx</c>: SPX and SPXW option greeks at one-minute intervals from the ThetaData terminal (API v2 or v3), one
+/// sorted Parquet file per NYSE trading date; each expiration is a resumable sub-unit.
+/// </summary>
+public sealed class SpxDataset : IDataset
+{
+    public const string DatasetName = "spx";
+
+    /// <summary><c>spx/YYYY/MM/DD/spx-options-YYYY-MM-DD.parquet</c>.</summary>
+    public static readonly OutputLayout OutputLayout = new(DatasetName, "spx-options", OutputLayout.Parquet);
+
+    public string Name => DatasetName;
+
+    public string Description => "SPX and SPXW option greeks, 1-minute, one file per trading date";
+
+    public string Source => "ThetaData terminal (API v2/v3)";
+
+    public ITradingCalendar Calendar => NyseCalendar.Instance;
+
+    public SubUnitNoun SubUnits { get; } = new("expiration", "expirations");
+
+    public OutputLayout Layout => OutputLayout;
+
+    public IReadOnlyList<SettingDefinition> Settings => SpxSettings.All;
+
+    /// <summary>A real day: about 10 M rows over about 700 listed expirations, 35 bytes a row in Parquet, 400 k rows/s.</summary>
+    public DryRunDefaults DryRun { get; } = new(10_000_000, 700, 350_000_000, 25, SpxDayProducer.EstimatedBytesPerRow);
+
+    public IReadOnlyList<string> CheckSettings(EffectiveSettings settings) => [];
+
+    public Task<IUnitProducer> CreateProducerAsync(DatasetHost host, EffectiveSettings settings, ProcessingOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var source = SpxSourceFactory.Create(settings, options.Retry, host.Loggers);
+        return Task.FromResult<IUnitProducer>(new SpxDayProducer(source, SpxOptions.From(settings), options, host.Time, ownsSource: true));
+    }
+
+    /// <summary>Asks the terminal for its status once, with a short timeout and no retries.</summary>
+    public async Task<(HealthLevel Level, string Detail)> CheckSourceAsync(DatasetHost host, EffectiveSettings settings, CancellationToken cancellationToken)
+    {
+        var source = ThetaDataClientFactory.Create(
+            SpxOptions.Client(settings, HealthChecker.NoRetries(), TimeSpan.FromSeconds(2)) with { MaxConcurrentRequests = 1 });
+        try
+        {
+            var health = await source.CheckTerminalAsync(cancellationToken);
+            var detail = health.Version is null ? health.Detail : $"{health.Detail} (version {health.Version})";
+            return (health.Reachable ? HealthLevel.Ok : HealthLevel.Fail, detail);
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+    }
+
+    public IOutputChecker CreateChecker(DatasetHost? host, EffectiveSettings? settings) => new ParquetOutputChecker(SpxContentChecksum.OfFile);
+
+    public IDatasetDemo Demo { get; } = new SpxDemo();
+
+    /// <summary>One real-size day against the embedded ThetaData simulator.</summary>
+    private sealed class SpxDemo : IDatasetDemo
+    {
+        public string Summary => "one real-size SPX/SPXW day (2024-06-12, about 10 M rows) against the embedded ThetaData simulator (--scale 0.05: a quick one)";
+
+        public async Task<DemoSession> StartAsync(DemoRequest request, CancellationToken cancellationToken)
+        {
+            var date = request.Date ?? "2024-06-12";
+            var simulator = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = request.Scale }, 0, cancellationToken);
+            var parquet = Path.Combine(request.Folder, "parquet");
+            return new DemoSession(
+                simulator,
+                [$"Simulated ThetaData terminal (API v2) listening on {simulator.BaseAddress}"],
+                [
+                    $"{SpxSettings.ThetaBaseUrl}={simulator.BaseAddress}",
+                    $"{Configuration.Settings.StartDate}=2016-01-04",
+                    $"{Configuration.Settings.OutputDirectory}={parquet}",
+                    $"{Configuration.Settings.TempDirectory}={Path.Combine(request.Folder, "temp")}",
+                    $"{SpxSettings.MaxDte}={request.MaxDte.ToString(CultureInfo.InvariantCulture)}",
+                ],
+                [["process", date]],
+                db =>
+                {
+                    var file = Directory.EnumerateFiles(parquet, "*.parquet", SearchOption.AllDirectories).First();
+                    return
+                    [
+                        string.Empty,
+                        $"Published {file}",
+                        "Query it with any Parquet reader, e.g. DuckDB:",
+                        $"  SELECT root, expiration, count(*) AS rows, avg(implied_vol) FROM '{file}' GROUP BY ALL ORDER BY ALL;",
+                        $"See the ledger with: backfill --db {db} list   (and: status, gaps --from {date}, verify)",
+                    ];
+                });
+        }
+    }
+}
