@@ -1,7 +1,11 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Backfill.Core.Errors;
 using Backfill.Ledger;
 using Backfill.Operations.Metrics;
@@ -41,7 +45,7 @@ public sealed record ServerOptions(IPAddress Bind, int Port, bool AllowRemote, i
 }
 
 /// <summary>The status server: health, readiness, Prometheus metrics, the JSON API over the ledger and the status page.</summary>
-public static class StatusServer
+public static partial class StatusServer
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -66,6 +70,30 @@ public static class StatusServer
         builder.Services.AddSingleton(_ => metrics);
         var app = builder.Build();
         var api = new StatusApi(ledger, options.RetryLimit, options.StartDate, clock);
+        var page = ReadPage("index.html");
+        var policy = ContentSecurityPolicy(page);
+        var ownHosts = OwnHosts(options.Bind);
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = policy;
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+
+            // A page on another site that points its own name at 127.0.0.1 (DNS rebinding) reaches this port with that name
+            // as Host; answering only this machine's names keeps such a page from reading the ledger through the API.
+            if (!options.AllowRemote && !IsOwnHost(context, ownHosts))
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "This status server answers only requests addressed to localhost, 127.0.0.1 or [::1] on its own port; " +
+                    "start it with --allow-remote to answer other names.", context.RequestAborted);
+                return;
+            }
+
+            await next(context);
+        });
 
         app.MapGet("/health", () => Results.Json(new { status = "ok" }, Json));
         app.MapGet("/ready", async (CancellationToken ct) =>
@@ -92,8 +120,8 @@ public static class StatusServer
             Answer(async () => await api.GapsAsync(StatusApi.Dataset(dataset), from, to, ct)));
         app.MapGet("/api/throughput", (string? dataset, int? limit, CancellationToken ct) =>
             Answer(async () => await api.ThroughputAsync(StatusApi.Dataset(dataset), Math.Clamp(limit ?? 500, 1, 10000), ct)));
-        app.MapGet("/", () => Page("index.html", "text/html; charset=utf-8"));
-        app.MapGet("/index.html", () => Page("index.html", "text/html; charset=utf-8"));
+        app.MapGet("/", () => Results.Text(page, "text/html; charset=utf-8"));
+        app.MapGet("/index.html", () => Results.Text(page, "text/html; charset=utf-8"));
         return app;
     }
 
@@ -118,11 +146,43 @@ public static class StatusServer
         }
     }
 
-    private static IResult Page(string name, string contentType)
+    private static string ReadPage(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Backfill.Operations.Page." + name)
             ?? throw new InvalidOperationException($"The embedded page {name} is missing from the build.");
         using var reader = new StreamReader(stream);
-        return Results.Text(reader.ReadToEnd(), contentType);
+        return reader.ReadToEnd();
     }
+
+    /// <summary>
+    /// Same-origin only. The page's one inline script is allowed by its hash, so no injected script runs; inline
+    /// styles stay allowed because the page colours its legend and status pills through style attributes.
+    /// </summary>
+    private static string ContentSecurityPolicy(string page)
+    {
+        var scripts = InlineScript().Matches(page).Select(m => ScriptHash(m.Groups[1].Value)).ToList();
+        return "default-src 'self'; " +
+            $"script-src {(scripts.Count == 0 ? "'none'" : string.Join(' ', scripts))}; " +
+            "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    }
+
+    // A browser hashes a script as parsed, after every CR LF and lone CR has become LF, so a CR LF checkout still matches.
+    private static string ScriptHash(string script)
+    {
+        var parsed = script.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        return $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(parsed)))}'";
+    }
+
+    private static HashSet<string> OwnHosts(IPAddress bind) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        "localhost", "127.0.0.1", "[::1]", bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString(),
+    };
+
+    // The name is what a rebinding page cannot make this machine's; a port, when the Host has one, must be the one the request came in on.
+    private static bool IsOwnHost(HttpContext context, HashSet<string> ownHosts) =>
+        ownHosts.Contains(context.Request.Host.Host)
+        && (context.Request.Host.Port is not { } port || port == context.Connection.LocalPort);
+
+    [GeneratedRegex(@"<script\b[^>]*>(.*?)</script>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex InlineScript();
 }
