@@ -2,13 +2,14 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Backfill.Core.Errors;
 using Backfill.Ledger.Sqlite;
 using Backfill.Operations.Metrics;
 using Backfill.Operations.Server;
 
 namespace Backfill.Operations.Tests;
 
-/// <summary>What a hostile page in a browser on the same machine can get out of the status server.</summary>
+/// <summary>What a hostile page in a browser on the same machine, or a hostile --bind, can get out of the status server.</summary>
 public sealed class StatusServerHardeningTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("backfill-serve-hardening-").FullName;
@@ -134,5 +135,23 @@ public sealed class StatusServerHardeningTests : IAsyncLifetime
         var hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
         var scriptSources = Regex.Match(policy, "script-src ([^;]*)").Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal([$"'sha256-{hash}'"], scriptSources);
+    }
+
+    [Theory]
+    [InlineData("::ffff:127.0.0.1", false, "127.0.0.1")]
+    [InlineData("::FFFF:7F00:1", false, "127.0.0.1")]
+    [InlineData("::1", false, "::1")]
+    [InlineData("localhost", false, "127.0.0.1")]
+    [InlineData("::ffff:10.1.2.3", true, "10.1.2.3")]
+    public void An_ipv4_mapped_bind_address_is_read_as_the_ipv4_address_it_maps(string bind, bool allowRemote, string expected)
+    {
+        Assert.Equal(IPAddress.Parse(expected), ServerOptions.ParseBind(bind, allowRemote));
+    }
+
+    [Fact]
+    public void An_ipv4_mapped_address_of_another_machine_still_needs_allow_remote()
+    {
+        var refused = Assert.Throws<InvalidInputException>(() => ServerOptions.ParseBind("::ffff:10.1.2.3", allowRemote: false));
+        Assert.Contains("10.1.2.3 is not a loopback address", refused.Message, StringComparison.Ordinal);
     }
 }

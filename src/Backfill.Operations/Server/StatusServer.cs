@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
 
 namespace Backfill.Operations.Server;
@@ -31,7 +32,7 @@ public sealed record ServerOptions(IPAddress Bind, int Port, bool AllowRemote, i
         ArgumentNullException.ThrowIfNull(text);
         var trimmed = text.Trim();
         var address = trimmed.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-            : IPAddress.TryParse(trimmed, out var parsed) ? parsed
+            : IPAddress.TryParse(trimmed, out var parsed) ? Unmapped(parsed)
             : throw new InvalidInputException($"--bind: '{Core.Time.DateInput.Printable(text)}' is not an IP address. Use 127.0.0.1 (the default), ::1, or with --allow-remote 0.0.0.0.");
         if (!IPAddress.IsLoopback(address) && !allowRemote)
         {
@@ -42,6 +43,9 @@ public sealed record ServerOptions(IPAddress Bind, int Port, bool AllowRemote, i
 
         return address;
     }
+
+    // An IPv6 socket cannot bind an IPv4-mapped address (::ffff:127.0.0.1), and the address means its IPv4 one anyway.
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }
 
 /// <summary>The status server: health, readiness, Prometheus metrics, the JSON API over the ledger and the status page.</summary>
@@ -62,7 +66,7 @@ public static partial class StatusServer
         builder.Logging.ClearProviders();
         if (loggers is not null)
         {
-            builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton<ILoggerFactory>(new WithoutHostStartFailure(loggers));
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Bind, options.Port));
@@ -185,4 +189,21 @@ public static partial class StatusServer
 
     [GeneratedRegex(@"<script\b[^>]*>(.*?)</script>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex InlineScript();
+
+    /// <summary>
+    /// The caller's loggers without the host's "Hosting failed to start" record: that failure (a port in use, an address
+    /// this machine does not have) is thrown to the caller, which says it in one line; logged too, it printed a stack trace first.
+    /// </summary>
+    private sealed class WithoutHostStartFailure(ILoggerFactory loggers) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == "Microsoft.Extensions.Hosting.Internal.Host" ? NullLogger.Instance : loggers.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => loggers.AddProvider(provider);
+
+        // The caller owns the loggers and disposes them after the server has stopped.
+        public void Dispose()
+        {
+        }
+    }
 }
