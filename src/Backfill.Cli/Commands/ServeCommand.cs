@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using Backfill.Core.Errors;
 using Backfill.Operations.Metrics;
 using Backfill.Operations.Server;
@@ -45,9 +47,9 @@ internal static class ServeCommand
                 {
                     url = await StatusServer.StartAsync(app, ct);
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or SocketException)
                 {
-                    throw new EnvironmentProblemException($"Cannot listen on {address}:{portNumber}: {e.Message}. Choose another --port (0 picks a free one).", e);
+                    throw new EnvironmentProblemException(CannotListen(new IPEndPoint(address, portNumber), e), e);
                 }
 
                 await context.Error.WriteLineAsync($"Serving {ledger.Description} on {url} (status page {url}, metrics {url}metrics). Ctrl-C stops.");
@@ -66,4 +68,11 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    // Kestrel wraps a taken port in an IOException that repeats the address; other bind failures (an address this
+    // machine does not have) come as a bare SocketException. Either way one line says what failed and what to change.
+    private static string CannotListen(IPEndPoint endpoint, Exception e) =>
+        e.GetBaseException() is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+            ? $"Cannot listen on {endpoint}: the port is already in use. Choose another --port (0 picks a free one)."
+            : $"Cannot listen on {endpoint}: {e.GetBaseException().Message.TrimEnd('.')}. Choose another --bind or --port (0 picks a free one).";
 }

@@ -1,7 +1,11 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Backfill.Core.Errors;
 using Backfill.Ledger;
 using Backfill.Operations.Metrics;
@@ -12,6 +16,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
 
 namespace Backfill.Operations.Server;
@@ -27,7 +32,7 @@ public sealed record ServerOptions(IPAddress Bind, int Port, bool AllowRemote, i
         ArgumentNullException.ThrowIfNull(text);
         var trimmed = text.Trim();
         var address = trimmed.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-            : IPAddress.TryParse(trimmed, out var parsed) ? parsed
+            : IPAddress.TryParse(trimmed, out var parsed) ? Unmapped(parsed)
             : throw new InvalidInputException($"--bind: '{Core.Time.DateInput.Printable(text)}' is not an IP address. Use 127.0.0.1 (the default), ::1, or with --allow-remote 0.0.0.0.");
         if (!IPAddress.IsLoopback(address) && !allowRemote)
         {
@@ -38,10 +43,13 @@ public sealed record ServerOptions(IPAddress Bind, int Port, bool AllowRemote, i
 
         return address;
     }
+
+    // An IPv6 socket cannot bind an IPv4-mapped address (::ffff:127.0.0.1), and the address means its IPv4 one anyway.
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }
 
 /// <summary>The status server: health, readiness, Prometheus metrics, the JSON API over the ledger and the status page.</summary>
-public static class StatusServer
+public static partial class StatusServer
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -58,13 +66,37 @@ public static class StatusServer
         builder.Logging.ClearProviders();
         if (loggers is not null)
         {
-            builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton<ILoggerFactory>(new WithoutHostStartFailure(loggers));
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Bind, options.Port));
         var metrics = MetricsPipeline.Configure(OpenTelemetry.Sdk.CreateMeterProviderBuilder(), options.Metrics, clock).AddPrometheusExporter().Build();
         builder.Services.AddSingleton(_ => metrics);
         var app = builder.Build();
+        var page = ReadPage("index.html");
+        var policy = ContentSecurityPolicy(page);
+        var ownHosts = OwnHosts(options.Bind);
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = policy;
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+
+            // A page on another site that points its own name at 127.0.0.1 (DNS rebinding) reaches this port with that name
+            // as Host; answering only this machine's names keeps such a page from reading the ledger through the API.
+            if (!options.AllowRemote && !IsOwnHost(context, ownHosts))
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "This status server answers only requests addressed to localhost, 127.0.0.1 or [::1] on its own port; " +
+                    "start it with --allow-remote to answer other names.", context.RequestAborted);
+                return;
+            }
+
+            await next(context);
+        });
 
         app.MapGet("/health", () => Results.Json(new { status = "ok" }, Json));
         app.MapGet("/ready", async (CancellationToken ct) =>
@@ -91,8 +123,8 @@ public static class StatusServer
             Answer(async () => await api.GapsAsync(dataset, from, to, ct)));
         app.MapGet("/api/throughput", (string? dataset, int? limit, CancellationToken ct) =>
             Answer(async () => await api.ThroughputAsync(dataset, Math.Clamp(limit ?? 500, 1, 10000), ct)));
-        app.MapGet("/", () => Page("index.html", "text/html; charset=utf-8"));
-        app.MapGet("/index.html", () => Page("index.html", "text/html; charset=utf-8"));
+        app.MapGet("/", () => Results.Text(page, "text/html; charset=utf-8"));
+        app.MapGet("/index.html", () => Results.Text(page, "text/html; charset=utf-8"));
         return app;
     }
 
@@ -117,11 +149,60 @@ public static class StatusServer
         }
     }
 
-    private static IResult Page(string name, string contentType)
+    private static string ReadPage(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Backfill.Operations.Page." + name)
             ?? throw new InvalidOperationException($"The embedded page {name} is missing from the build.");
         using var reader = new StreamReader(stream);
-        return Results.Text(reader.ReadToEnd(), contentType);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// Same-origin only. The page's one inline script is allowed by its hash, so no injected script runs; inline
+    /// styles stay allowed because the page colours its legend and status pills through style attributes.
+    /// </summary>
+    private static string ContentSecurityPolicy(string page)
+    {
+        var scripts = InlineScript().Matches(page).Select(m => ScriptHash(m.Groups[1].Value)).ToList();
+        return "default-src 'self'; " +
+            $"script-src {(scripts.Count == 0 ? "'none'" : string.Join(' ', scripts))}; " +
+            "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    }
+
+    // A browser hashes a script as parsed, after every CR LF and lone CR has become LF, so a CR LF checkout still matches.
+    private static string ScriptHash(string script)
+    {
+        var parsed = script.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        return $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(parsed)))}'";
+    }
+
+    private static HashSet<string> OwnHosts(IPAddress bind) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        "localhost", "127.0.0.1", "[::1]", bind.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString(),
+    };
+
+    // The name is what a rebinding page cannot make this machine's; a port, when the Host has one, must be the one the request came in on.
+    private static bool IsOwnHost(HttpContext context, HashSet<string> ownHosts) =>
+        ownHosts.Contains(context.Request.Host.Host)
+        && (context.Request.Host.Port is not { } port || port == context.Connection.LocalPort);
+
+    [GeneratedRegex(@"<script\b[^>]*>(.*?)</script>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex InlineScript();
+
+    /// <summary>
+    /// The caller's loggers without the host's "Hosting failed to start" record: that failure (a port in use, an address
+    /// this machine does not have) is thrown to the caller, which says it in one line; logged too, it printed a stack trace first.
+    /// </summary>
+    private sealed class WithoutHostStartFailure(ILoggerFactory loggers) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == "Microsoft.Extensions.Hosting.Internal.Host" ? NullLogger.Instance : loggers.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => loggers.AddProvider(provider);
+
+        // The caller owns the loggers and disposes them after the server has stopped.
+        public void Dispose()
+        {
+        }
     }
 }
