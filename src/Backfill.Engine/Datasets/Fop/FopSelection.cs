@@ -68,7 +68,7 @@ public sealed class FopSelector(FopMarketData data, FopStrategy strategy, string
     }
 
     /// <summary>The cache folder of a temp root: <c>{temp}/fop/selections</c>.</summary>
-    public static string CacheDirectoryFor(string tempRoot, string dataset = "fop") => Path.Combine(tempRoot, dataset, "selections");
+    public static string CacheDirectoryFor(string tempRoot, string dataset = FopDataset.DatasetName) => Path.Combine(tempRoot, dataset, "selections");
 
     /// <summary>Where the selection of one roll date and contract is cached.</summary>
     public string CachePath(DateOnly rollDate, ContractMonth contract) =>

@@ -60,7 +60,7 @@ public sealed record BackupReport(string Location, BackupManifest? Manifest, IRe
 /// </summary>
 public static class OhlcvBackup
 {
-    public const string Dataset = "ohlcv";
+    public const string Dataset = OhlcvDataset.DatasetName;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
 

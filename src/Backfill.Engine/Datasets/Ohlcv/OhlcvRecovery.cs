@@ -61,7 +61,7 @@ public sealed record RecoverReport(string Source, IReadOnlyList<string> KeyIds, 
 /// </summary>
 public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRoot, string tempRoot, string owner)
 {
-    public const string Dataset = "ohlcv";
+    public const string Dataset = OhlcvDataset.DatasetName;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private readonly string _output = Path.GetFullPath(outputRoot);
 

@@ -4,7 +4,7 @@ namespace Backfill.Engine.Datasets.Spx.Parquet;
 public static class SpxParquetMetadata
 {
     /// <summary>The dataset name written by <see cref="SpxParquetWriter"/>.</summary>
-    public const string SpxDataset = "spx";
+    public const string SpxDataset = Spx.SpxDataset.DatasetName;
 
     /// <summary>Bumped whenever a column is added, removed, renamed or retyped.</summary>
     public const string SpxSchemaVersion = "1";
