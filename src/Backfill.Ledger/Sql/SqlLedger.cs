@@ -33,8 +33,9 @@ public abstract partial class SqlLedger : ILedger
 
     private protected abstract MigrationRunner Migrations { get; }
 
+    /// <exception cref="LedgerSchemaTooNewException">A newer backfill migrated the ledger; nothing was changed.</exception>
     public virtual Task MigrateAsync(CancellationToken cancellationToken) =>
-        WriteAsync("ledger.migrate", (connection, tx) => Migrations.ApplyAsync(connection, tx, Rows.Time(Now()), cancellationToken), cancellationToken);
+        WriteAsync("ledger.migrate", (connection, tx) => Migrations.ApplyAsync(connection, tx, Description, Rows.Time(Now()), cancellationToken), cancellationToken);
 
     public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken) =>
         (int)await ScalarLongAsync("SELECT COALESCE(MAX(version), 0) FROM schema_migrations;", cancellationToken);
