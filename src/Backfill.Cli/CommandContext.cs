@@ -100,6 +100,11 @@ internal sealed class CommandContext
             await ledger.MigrateAsync(cancellationToken);
             return ledger;
         }
+        catch (LedgerSchemaTooNewException e)
+        {
+            await ledger.DisposeAsync();
+            throw new EnvironmentProblemException(e.Message, e);
+        }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             await ledger.DisposeAsync();

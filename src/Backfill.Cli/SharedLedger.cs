@@ -32,6 +32,11 @@ internal static class SharedLedger
             await ledger.MigrateAsync(cancellationToken);
             return ledger;
         }
+        catch (LedgerSchemaTooNewException e)
+        {
+            await ledger.DisposeAsync();
+            throw new EnvironmentProblemException(e.Message, e);
+        }
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
         {
             await ledger.DisposeAsync();

@@ -12,6 +12,7 @@ public interface ILedger : IAsyncDisposable
     string Description { get; }
 
     /// <summary>Creates or upgrades the schema. Idempotent; safe when two processes start together.</summary>
+    /// <exception cref="LedgerSchemaTooNewException">A newer backfill migrated the ledger; nothing was read or changed.</exception>
     Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>The schema version after <see cref="MigrateAsync"/>.</summary>

@@ -22,8 +22,36 @@ public abstract class LedgerContractTests
         await t.Ledger.MigrateAsync(Ct);
         await using var second = t.OpenSecond();
         await second.MigrateAsync(Ct);
-        Assert.Equal(2, await t.Ledger.GetSchemaVersionAsync(Ct));
+        Assert.Equal(LedgerSchema.LatestVersion, await t.Ledger.GetSchemaVersionAsync(Ct));
         Assert.Equal("ok", await t.Ledger.CheckIntegrityAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_ledger_a_newer_backfill_migrated_is_refused_with_both_versions_and_left_as_it_was()
+    {
+        await using var t = await CreateAsync();
+        await t.Ledger.SetConfigAsync("*", "thetadata.baseUrl", "http://127.0.0.1:25510", "alice", Ct);
+        await t.SqlAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from a newer backfill', CURRENT_TIMESTAMP);");
+
+        await using var older = t.OpenSecond();
+        var e = await Assert.ThrowsAsync<LedgerSchemaTooNewException>(() => older.MigrateAsync(Ct));
+        Assert.Equal((999, LedgerSchema.LatestVersion, older.Description), (e.Version, e.LatestKnownVersion, e.Ledger));
+        Assert.Equal(
+            $"The ledger {older.Description} has schema version 999; this backfill knows versions up to {LedgerSchema.LatestVersion}. " +
+            "Upgrade backfill to use it; nothing was changed.", e.Message);
+        Assert.Equal(LedgerSchema.LatestVersion + 1, await t.SqlAsync("SELECT COUNT(*) FROM schema_migrations;"));
+        Assert.Equal(999, await t.Ledger.GetSchemaVersionAsync(Ct));
+        Assert.Equal(1, await t.SqlAsync("SELECT COUNT(*) FROM configuration_history;"));
+    }
+
+    [Fact]
+    public async Task A_ledger_at_the_version_this_build_knows_opens_again()
+    {
+        await using var t = await CreateAsync();
+        await using var again = t.OpenSecond();
+        await again.MigrateAsync(Ct);
+        Assert.Equal(LedgerSchema.LatestVersion, await again.GetSchemaVersionAsync(Ct));
+        Assert.Equal(LedgerSchema.LatestVersion, await t.SqlAsync("SELECT COUNT(*) FROM schema_migrations;"));
     }
 
     [Fact]

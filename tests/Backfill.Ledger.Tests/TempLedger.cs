@@ -1,20 +1,27 @@
+using System.Data.Common;
 using Backfill.Ledger.Postgres;
 using Backfill.Ledger.Sqlite;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Backfill.Ledger.Tests;
 
-/// <summary>A fresh migrated ledger for one test, a way to open a second handle on the same database, and cleanup.</summary>
+/// <summary>
+/// A fresh migrated ledger for one test, a way to open a second handle on the same database, a way to change the
+/// database behind the ledger's back (as another build would), and cleanup.
+/// </summary>
 public sealed class LedgerHarness : IAsyncDisposable
 {
     private readonly Func<ILedger> _openSecond;
+    private readonly Func<DbConnection> _connect;
     private readonly Func<ValueTask> _cleanup;
 
-    internal LedgerHarness(ILedger ledger, ManualClock clock, Func<ILedger> openSecond, Func<ValueTask> cleanup)
+    internal LedgerHarness(ILedger ledger, ManualClock clock, Func<ILedger> openSecond, Func<DbConnection> connect, Func<ValueTask> cleanup)
     {
         Ledger = ledger;
         Clock = clock;
         _openSecond = openSecond;
+        _connect = connect;
         _cleanup = cleanup;
     }
 
@@ -24,6 +31,17 @@ public sealed class LedgerHarness : IAsyncDisposable
 
     /// <summary>Another ledger object on the same database (as a second process would open it).</summary>
     public ILedger OpenSecond() => _openSecond();
+
+    /// <summary>Runs <paramref name="sql"/> on the database directly; returns the first column of its first row as a number (0 if none).</summary>
+    public async Task<long> SqlAsync(string sql)
+    {
+        await using var connection = _connect();
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var value = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -44,7 +62,7 @@ internal static class TempLedger
         var path = Path.Combine(folder, "sub", "backfill.db");
         var ledger = new SqliteLedger(path, clock);
         await ledger.MigrateAsync(TestContext.Current.CancellationToken);
-        var harness = new LedgerHarness(ledger, clock, () => new SqliteLedger(path, clock), () =>
+        var harness = new LedgerHarness(ledger, clock, () => new SqliteLedger(path, clock), () => new SqliteConnection($"Data Source={path};Pooling=False"), () =>
         {
             try
             {
@@ -105,7 +123,7 @@ public static class TempPostgres
         var parsed = PostgresUrl.Parse(url);
         var ledger = new PostgresLedger(parsed, clock);
         await ledger.MigrateAsync(TestContext.Current.CancellationToken);
-        return new LedgerHarness(ledger, clock, () => new PostgresLedger(parsed, clock), drop);
+        return new LedgerHarness(ledger, clock, () => new PostgresLedger(parsed, clock), () => new NpgsqlConnection(parsed.ConnectionString), drop);
     }
 
     private static async Task<string?> ProbeAsync()

@@ -1,3 +1,5 @@
+using Backfill.Ledger.Sql;
+
 namespace Backfill.Ledger.Postgres;
 
 /// <summary>
@@ -6,9 +8,9 @@ namespace Backfill.Ledger.Postgres;
 /// </summary>
 internal static class PostgresMigrations
 {
-    public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
+    public static IReadOnlyList<Migration> All { get; } =
     [
-        (1, "initial schema", """
+        new(1, "initial schema", """
             CREATE TABLE processing_log (
                 dataset            text             NOT NULL,
                 trade_date         date             NOT NULL,
@@ -108,7 +110,7 @@ internal static class PostgresMigrations
             );
             CREATE INDEX ix_configuration_history_key ON configuration_history (dataset, key, version);
             """),
-        (2, "request budget", """
+        new(2, "request budget", """
             CREATE TABLE request_budget (
                 source     text        NOT NULL,
                 budget_day date        NOT NULL,
@@ -118,4 +120,21 @@ internal static class PostgresMigrations
             );
             """),
     ];
+
+    /// <summary>Any constant: the advisory lock that serialises concurrent migrations of one database.</summary>
+    private const long MigrationLockKey = 0x6261636B66696C6C; // "backfill"
+
+    /// <summary>
+    /// Applies <see cref="All"/> in <paramref name="schema"/>, creating it when missing. Two workers starting together
+    /// both see no tables; the advisory lock, held until the commit, makes the second wait and then find them.
+    /// </summary>
+    public static MigrationRunner RunnerFor(string schema) => new($"""
+        SELECT pg_advisory_xact_lock({MigrationLockKey});
+        CREATE SCHEMA IF NOT EXISTS "{schema}";
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    integer PRIMARY KEY,
+            name       text NOT NULL,
+            applied_at timestamptz NOT NULL
+        );
+        """, All);
 }

@@ -1,11 +1,13 @@
+using Backfill.Ledger.Sql;
+
 namespace Backfill.Ledger.Sqlite;
 
-/// <summary>Versioned schema changes, applied in order, each once. Never edit a shipped migration: add one.</summary>
+/// <summary>Versioned schema changes, applied in order, each once. Never edit a shipped migration: add one to both lists.</summary>
 internal static class SqliteMigrations
 {
-    public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
+    public static IReadOnlyList<Migration> All { get; } =
     [
-        (1, "initial schema", """
+        new(1, "initial schema", """
             CREATE TABLE processing_log (
                 dataset            TEXT    NOT NULL,
                 trade_date         TEXT    NOT NULL,
@@ -105,7 +107,7 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_configuration_history_key ON configuration_history (dataset, key, version);
             """),
-        (2, "request budget", """
+        new(2, "request budget", """
             CREATE TABLE request_budget (
                 source     TEXT    NOT NULL,
                 budget_day TEXT    NOT NULL,
@@ -115,4 +117,13 @@ internal static class SqliteMigrations
             );
             """),
     ];
+
+    /// <summary>Applies <see cref="All"/>. No lock of its own: the write transaction it runs in (BEGIN IMMEDIATE) already keeps a second process out.</summary>
+    public static MigrationRunner Runner { get; } = new("""
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        );
+        """, All);
 }
