@@ -4,7 +4,6 @@ using Backfill.Core.Errors;
 using Backfill.Encryption;
 using Backfill.Engine.Configuration;
 using Backfill.Engine.Datasets;
-using Backfill.Engine.Datasets.Ohlcv;
 
 namespace Backfill.Cli.Commands;
 
@@ -22,15 +21,17 @@ internal static class BackupCommand
         var create = new Command("create", "Decrypt every ohlcv file in memory to check it, then copy the ciphertext with a manifest, atomically.") { to };
         create.SetAction(async (parse, ct) =>
         {
-            var (context, settings, host) = await KeysCommand.LoadAsync(parse, environment, ct);
-            var keys = RequireEncrypted(context).LoadKeys(host, settings);
+            var context = new CommandContext(parse, environment);
+            var backups = RequireBackups(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
-            var destination = parse.GetValue(to) ?? OhlcvBackup.DefaultDestination(settings.OutputDirectory);
-            var report = await OhlcvBackup.CreateAsync(ledger, settings.OutputDirectory, keys, destination, environment.Time.GetUtcNow(), ct);
-            var table = Table($"Backup of ohlcv -> {report.Location}", report);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var destination = parse.GetValue(to) ?? backups.DefaultBackupFolder(settings);
+            var report = await backups.CreateBackupAsync(context.Host(ledger), settings, destination, ct);
+            var keyFile = settings.Get(((IEncryptedOutputs)context.Dataset).KeyFileSetting).Value;
+            var table = Table($"Backup of {context.Dataset.Name} -> {report.Location}", report);
             table.Notes.Add($"{report.Manifest!.Files.Count} file(s) backed up, {report.Files.Sum(f => f.Status == BackupFileStatus.Ok ? f.Bytes : 0):N0} bytes, key id(s): " +
                 (report.Manifest.KeyIds.Count == 0 ? "none" : string.Join(", ", report.Manifest.KeyIds)) +
-                $"; {report.Files.Count(f => f.Status != BackupFileStatus.Ok)} left out. Keep the key file ({keys.Path}) backed up separately: the backup cannot be read without it.");
+                $"; {report.Files.Count(f => f.Status != BackupFileStatus.Ok)} left out. Keep the key file ({keyFile}) backed up separately: the backup cannot be read without it.");
             context.Render(table);
             return report.AllOk ? ExitCodes.Ok : ExitCodes.Failed;
         });
@@ -45,7 +46,7 @@ internal static class BackupCommand
         verify.SetAction(async (parse, ct) =>
         {
             var (context, settings, host) = await KeysCommand.LoadAsync(parse, environment, ct);
-            var encrypted = RequireEncrypted(context);
+            var backups = RequireBackups(context);
             if (parse.GetValue(all) && parse.GetValue(sample) is not null)
             {
                 throw new InvalidInputException("Give --sample N or --all, not both.");
@@ -56,12 +57,11 @@ internal static class BackupCommand
                 throw new InvalidInputException($"--sample {parse.GetValue(sample)}: give 1 or more (or --all).");
             }
 
-            var path = parse.GetValue(location) ?? Newest(OhlcvBackup.DefaultDestination(settings.OutputDirectory));
-            var archive = await OhlcvBackupArchive.OpenAsync(path, ct);
-            var keys = encrypted.LoadKeys(host, settings);
-            var report = await OhlcvBackup.VerifyAsync(archive, keys, parse.GetValue(all) ? null : parse.GetValue(sample) ?? 10, ct);
-            var table = Table($"Verify backup {report.Location} (made {archive.Manifest.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)", report);
-            table.Notes.Add($"{archive.Manifest.Files.Count} file(s) in the manifest: {report.Count(BackupFileStatus.Ok)} decrypted ok, {report.Count(BackupFileStatus.HashOk)} hash-ok, " +
+            var path = parse.GetValue(location) ?? Newest(backups.DefaultBackupFolder(settings));
+            var report = await backups.VerifyBackupAsync(host, settings, path, parse.GetValue(all) ? null : parse.GetValue(sample) ?? 10, ct);
+            var manifest = report.Manifest!;
+            var table = Table($"Verify backup {report.Location} (made {manifest.Created.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)", report);
+            table.Notes.Add($"{manifest.Files.Count} file(s) in the manifest: {report.Count(BackupFileStatus.Ok)} decrypted ok, {report.Count(BackupFileStatus.HashOk)} hash-ok, " +
                 $"{report.Count(BackupFileStatus.Missing)} missing, {report.Count(BackupFileStatus.Corrupted)} corrupted, {report.Count(BackupFileStatus.UnknownKey)} unknown-key; " +
                 $"{report.Count(BackupFileStatus.Extra)} extra." + (report.AllOk ? string.Empty : " The backup is not sound: make a new one with 'backfill backup create'."));
             context.Render(table);
@@ -72,11 +72,11 @@ internal static class BackupCommand
         return backup;
     }
 
-    /// <summary>The chosen dataset when its outputs are encrypted (backups and recover are theirs), else a message naming those that are.</summary>
-    internal static IEncryptedOutputs RequireEncrypted(CommandContext context) =>
-        context.Dataset as IEncryptedOutputs ?? throw new InvalidInputException(
+    /// <summary>The chosen dataset when it keeps backups (backup and recover are its commands), else a message naming those that do.</summary>
+    internal static IBackups RequireBackups(CommandContext context) =>
+        context.Dataset as IBackups ?? throw new InvalidInputException(
             $"Backups and recover are for a dataset whose outputs are encrypted; '{context.Dataset.Name}' was chosen. Add " +
-            string.Join(" or ", context.Environment.Datasets.All.Where(d => d is IEncryptedOutputs).Select(d => $"--dataset {d.Name}")) + ".");
+            string.Join(" or ", context.Environment.Datasets.All.Where(d => d is IBackups).Select(d => $"--dataset {d.Name}")) + ".");
 
     private static string Newest(string folder)
     {

@@ -6,7 +6,6 @@ using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger.Model;
 using Backfill.Engine.Datasets;
-using Backfill.Engine.Datasets.Spx;
 
 namespace Backfill.Cli.Commands;
 
@@ -18,12 +17,15 @@ internal static class ProcessCommands
 
     private static Option<int?> MaxDte() => new("--max-dte") { Description = "Only expirations at most N calendar days after the date (overrides processing.maxDte)." };
 
+    /// <summary>The setting --max-dte stands for; datasets that do not read it ignore it.</summary>
+    private const string MaxDteSetting = "processing.maxDte";
+
     /// <summary>--max-dte N is <c>--set processing.maxDte=N</c> for this command (the option greeks datasets read it).</summary>
     private static void ApplyMaxDte(CommandContext context, ParseResult parse, Option<int?> maxDte)
     {
         if (parse.GetValue(maxDte) is { } n)
         {
-            context.Override(SpxSettings.MaxDte, n < 0
+            context.Override(MaxDteSetting, n < 0
                 ? throw new InvalidInputException($"--max-dte: {n} must be 0 (all) or more.")
                 : n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }

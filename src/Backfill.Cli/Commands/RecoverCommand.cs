@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Backfill.Cli.Rendering;
-using Backfill.Engine.Datasets.Ohlcv;
+using Backfill.Engine.Datasets;
 using Backfill.Engine.Processing;
 
 namespace Backfill.Cli.Commands;
@@ -19,14 +19,10 @@ internal static class RecoverCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var encrypted = BackupCommand.RequireEncrypted(context);
+            var backups = BackupCommand.RequireBackups(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var keys = encrypted.LoadKeys(context.Host(ledger), settings);
-            var recovery = new OhlcvRecovery(ledger, keys, settings.OutputDirectory, settings.TempDirectory, "recover:" + WorkerIdentity.Current);
-            var report = parse.GetValue(from) is { } source
-                ? await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(source, ct), ct)
-                : await recovery.InPlaceAsync(ct);
+            var report = await backups.RecoverAsync(context.Host(ledger), settings, parse.GetValue(from), ct);
             var table = new ResultTable($"Recover {context.Dataset.Name} from {report.Source}", "date", "status", "key_id", "path", "message");
             foreach (var item in report.Items)
             {

@@ -50,3 +50,19 @@ public interface IEncryptedOutputs
     /// <summary>Creates the key store with one new active key; never overwrites.</summary>
     Encryption.KeyStore InitKeys(DatasetHost host, EffectiveSettings settings);
 }
+
+/// <summary>A dataset with backups of its outputs: <c>backup create|verify</c> and <c>recover</c> (ohlcv).</summary>
+public interface IBackups
+{
+    /// <summary>Where backups go when no <c>--to</c> is given.</summary>
+    string DefaultBackupFolder(EffectiveSettings settings);
+
+    /// <summary>Checks every output, then writes a backup with its manifest to <paramref name="destination"/> (a folder or a .tar), whole or not at all.</summary>
+    Task<BackupReport> CreateBackupAsync(DatasetHost host, EffectiveSettings settings, string destination, CancellationToken cancellationToken);
+
+    /// <summary>Checks a backup: every file's checksum, and <paramref name="sample"/> files (null: all) read back in full.</summary>
+    Task<BackupReport> VerifyBackupAsync(DatasetHost host, EffectiveSettings settings, string location, int? sample, CancellationToken cancellationToken);
+
+    /// <summary>Restores outputs from a backup, or (no <paramref name="from"/>) re-links files copied back by hand; each is verified and registered.</summary>
+    Task<RecoverReport> RecoverAsync(DatasetHost host, EffectiveSettings settings, string? from, CancellationToken cancellationToken);
+}

@@ -1,3 +1,4 @@
+using Backfill.Engine.Datasets;
 using System.Text;
 using Backfill.Core.Errors;
 using Backfill.Engine.Datasets.Ohlcv;

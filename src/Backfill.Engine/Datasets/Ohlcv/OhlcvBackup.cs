@@ -9,48 +9,6 @@ using Backfill.Storage.Layout;
 
 namespace Backfill.Engine.Datasets.Ohlcv;
 
-public enum BackupFileStatus
-{
-    /// <summary>Backed up (create), or decrypted with a known key and matching every checksum (verify).</summary>
-    Ok,
-
-    /// <summary>Verify without decrypting (not in the sample): present, and the ciphertext matches the manifest's SHA-256.</summary>
-    HashOk,
-
-    /// <summary>Listed in the manifest but absent from the backup.</summary>
-    Missing,
-
-    /// <summary>Ciphertext or decrypted content differs from the manifest (or the ledger, at create), or fails authentication.</summary>
-    Corrupted,
-
-    /// <summary>The key its header names is not in the key store.</summary>
-    UnknownKey,
-
-    /// <summary>In the backup but not in the manifest.</summary>
-    Extra,
-}
-
-/// <summary>One file's outcome in <c>backup create</c> or <c>backup verify</c>.</summary>
-public sealed record BackupFileResult(DateOnly? Date, string Path, string? KeyId, long Bytes, BackupFileStatus Status, string Message);
-
-public sealed record BackupReport(string Location, BackupManifest? Manifest, IReadOnlyList<BackupFileResult> Files, int Decrypted)
-{
-    public int Count(BackupFileStatus status) => Files.Count(f => f.Status == status);
-
-    public bool AllOk => Files.All(f => f.Status is BackupFileStatus.Ok or BackupFileStatus.HashOk);
-
-    public static string Name(BackupFileStatus status) => status switch
-    {
-        BackupFileStatus.Ok => "ok",
-        BackupFileStatus.HashOk => "hash-ok",
-        BackupFileStatus.Missing => "missing",
-        BackupFileStatus.Corrupted => "corrupted",
-        BackupFileStatus.UnknownKey => "unknown-key",
-        BackupFileStatus.Extra => "extra",
-        _ => status.ToString(),
-    };
-}
-
 /// <summary>
 /// <c>backup create</c> and <c>backup verify</c> for the encrypted <c>ohlcv</c> outputs. Create decrypts every file in memory
 /// first (a file that does not decrypt, or whose content differs from the ledger's <c>content_sha256</c>, is left out and

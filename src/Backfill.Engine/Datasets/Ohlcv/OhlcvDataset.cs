@@ -18,7 +18,7 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 /// <c>ohlcv</c>: daily equity bars for <c>ohlcv.symbols</c> from Alpha Vantage, one AES-256-GCM encrypted CSV per NYSE
 /// trading date; a daily request budget counted in the ledger across runs; keys, backups and recovery of its own.
 /// </summary>
-public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IStatusReporter
+public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatusReporter
 {
     public const string DatasetName = "ohlcv";
 
@@ -131,6 +131,31 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IStatusReporter
     }
 
     public IDatasetDemo Demo { get; } = new OhlcvDemo();
+
+    public string DefaultBackupFolder(EffectiveSettings settings) => OhlcvBackup.DefaultDestination(settings.OutputDirectory);
+
+    public Task<BackupReport> CreateBackupAsync(DatasetHost host, EffectiveSettings settings, string destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(settings);
+        return OhlcvBackup.CreateAsync(host.Ledger, settings.OutputDirectory, OhlcvKeys.Load(host, settings), destination, host.Time.GetUtcNow(), cancellationToken);
+    }
+
+    public async Task<BackupReport> VerifyBackupAsync(DatasetHost host, EffectiveSettings settings, string location, int? sample, CancellationToken cancellationToken)
+    {
+        var archive = await OhlcvBackupArchive.OpenAsync(location, cancellationToken);
+        return await OhlcvBackup.VerifyAsync(archive, OhlcvKeys.Load(host, settings), sample, cancellationToken);
+    }
+
+    public async Task<RecoverReport> RecoverAsync(DatasetHost host, EffectiveSettings settings, string? from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(settings);
+        var recovery = new OhlcvRecovery(host.Ledger, OhlcvKeys.Load(host, settings), settings.OutputDirectory, settings.TempDirectory, "recover:" + WorkerIdentity.Current);
+        return from is null
+            ? await recovery.InPlaceAsync(cancellationToken)
+            : await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(from, cancellationToken), cancellationToken);
+    }
 
     private sealed class EncryptedChecker(KeyStore keys) : IOutputChecker
     {

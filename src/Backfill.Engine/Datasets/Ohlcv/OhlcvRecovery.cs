@@ -8,50 +8,6 @@ using Backfill.Storage.Publish;
 
 namespace Backfill.Engine.Datasets.Ohlcv;
 
-public enum RecoverStatus
-{
-    /// <summary>Written from the backup into the output tree, registered in the ledger and verified.</summary>
-    Restored,
-
-    /// <summary>The file was already in place (manual restore); registered in the ledger and verified.</summary>
-    Relinked,
-
-    /// <summary>File and ledger already agree with the backup: nothing to do.</summary>
-    AlreadyCurrent,
-
-    /// <summary>The output holds a good file the ledger records, with other content than the backup's: kept.</summary>
-    KeptCurrent,
-
-    /// <summary>The backup's (or the restored) file fails its checksums or authentication: not restored.</summary>
-    Corrupted,
-
-    /// <summary>The ledger records the date as done but no file is there and the source has none.</summary>
-    Missing,
-
-    /// <summary>Another worker holds the date with a live lease: left alone.</summary>
-    Busy,
-
-    /// <summary>Restored or relinked, but the check against the ledger afterwards failed.</summary>
-    VerifyFailed,
-}
-
-public sealed record RecoverItem(DateOnly Date, string Path, string? KeyId, RecoverStatus Status, string Message);
-
-public sealed record RecoverReport(string Source, IReadOnlyList<string> KeyIds, IReadOnlyList<RecoverItem> Items)
-{
-    public int Count(RecoverStatus status) => Items.Count(i => i.Status == status);
-
-    public bool AllOk => Items.All(i => i.Status is RecoverStatus.Restored or RecoverStatus.Relinked or RecoverStatus.AlreadyCurrent or RecoverStatus.KeptCurrent);
-
-    public static string Name(RecoverStatus status) => status switch
-    {
-        RecoverStatus.AlreadyCurrent => "already-current",
-        RecoverStatus.KeptCurrent => "kept-current",
-        RecoverStatus.VerifyFailed => "verify-failed",
-        _ => status.ToString().ToLowerInvariant(),
-    };
-}
-
 /// <summary>
 /// <c>recover</c>: re-links keys and files after a restore. First it lists the key id every file names and refuses, before
 /// changing anything, when the key store lacks one (naming the ids and how to provide them). From a backup, each file's
