@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Backfill.Core.Errors;
 using Backfill.Core.Telemetry;
+using Backfill.Core.Text;
 using Polly;
 
 namespace Backfill.Sources.AlphaVantage;
@@ -150,7 +151,7 @@ public sealed class AlphaVantageClient : IDisposable
         }
         catch (IOException e)
         {
-            throw new ConnectionFailedException($"The connection to Alpha Vantage broke while reading {symbol}: {AlphaVantageErrors.Redact(e.Message, _options.ApiKey.Value)}");
+            throw new ConnectionFailedException($"The connection to Alpha Vantage broke while reading {symbol}: {VendorText.Sanitize(AlphaVantageErrors.Redact(e.Message, _options.ApiKey.Value))}");
         }
 
         return AlphaVantageParser.Parse(body, symbol, function, _options.ApiKey.Value, _options.MinInterval);

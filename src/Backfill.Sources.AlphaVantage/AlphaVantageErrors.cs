@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 
 namespace Backfill.Sources.AlphaVantage;
 
@@ -14,7 +15,7 @@ public sealed class InvalidSymbolException(string symbol, string message) : Back
 /// <summary>
 /// Alpha Vantage answers errors and limits with HTTP 200 and a one-key JSON body (<c>Error Message</c>, <c>Note</c> or
 /// <c>Information</c>); the key name has moved between versions, so the text decides the kind. Every message is
-/// redacted: the daily-limit body echoes the caller's API key.
+/// redacted (the daily-limit body echoes the caller's API key), then sanitized.
 /// </summary>
 public static partial class AlphaVantageErrors
 {
@@ -23,7 +24,8 @@ public static partial class AlphaVantageErrors
     /// <summary>The typed error for one error body's text.</summary>
     public static BackfillException Classify(string key, string text, string symbol, string apiKey, TimeSpan burstWait)
     {
-        var clean = Redact(text, apiKey);
+        // Redacted before it is cut, so that no part of the key can survive at the cut.
+        var clean = VendorText.Sanitize(Redact(text, apiKey));
         var lower = text.ToLowerInvariant();
         if (lower.Contains("apikey is invalid", StringComparison.Ordinal) || lower.Contains("api key is invalid", StringComparison.Ordinal)
             || lower.Contains("demo", StringComparison.Ordinal))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 
 namespace Backfill.Sources.AlphaVantage;
 
@@ -10,6 +11,7 @@ namespace Backfill.Sources.AlphaVantage;
 /// CSV was asked for), then the JSON shape (<c>Meta Data</c> + <c>Time Series (Daily)</c>, fields <c>1. open</c>...) or the
 /// CSV shape (<c>timestamp,open,high,low,close[,adjusted_close],volume[,dividend_amount,split_coefficient]</c>, CRLF or LF).
 /// Insane bars are rejected (listed, not returned); an adjusted series whose factors disagree with its events is refused.
+/// Text from the body reaches a message only through <see cref="VendorText.Sanitize"/>.
 /// </summary>
 public static class AlphaVantageParser
 {
@@ -64,55 +66,68 @@ public static class AlphaVantageParser
         }
         catch (JsonException e)
         {
-            throw new InvalidResponseException($"Alpha Vantage sent malformed JSON for {symbol}: {e.Message}", e);
+            throw new InvalidResponseException($"Alpha Vantage sent malformed JSON for {symbol}: {VendorText.Sanitize(e.Message)}", e);
         }
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new InvalidResponseException($"Alpha Vantage sent a JSON {root.ValueKind} for {symbol}, not an object.");
+                return ReadSeries(document.RootElement, symbol, adjusted, apiKey, burstWait);
             }
-
-            foreach (var key in AlphaVantageErrors.ErrorKeys)
+            catch (InvalidOperationException e)
             {
-                if (root.TryGetProperty(key, out var message))
-                {
-                    throw AlphaVantageErrors.Classify(key, message.ValueKind == JsonValueKind.String ? message.GetString()! : message.GetRawText(), symbol.Value, apiKey, burstWait);
-                }
+                // A value of another type where a string belongs, or a string that is not valid UTF-8 (checked only
+                // when it is read): a bad answer, not a crash.
+                throw new InvalidResponseException($"Alpha Vantage's JSON for {symbol} holds a value it cannot be: {VendorText.Sanitize(e.Message)}", e);
             }
-
-            if (!root.TryGetProperty("Meta Data", out var meta) || meta.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidResponseException($"Alpha Vantage's answer for {symbol} has no 'Meta Data'.");
-            }
-
-            if (meta.TryGetProperty("2. Symbol", out var named) && !string.Equals(named.GetString(), symbol.Value, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidResponseException($"Alpha Vantage answered for '{named.GetString()}' when {symbol} was asked.");
-            }
-
-            if (!root.TryGetProperty("Time Series (Daily)", out var series) || series.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidResponseException($"Alpha Vantage's answer for {symbol} has no 'Time Series (Daily)'.");
-            }
-
-            var bars = new List<DailyBar>();
-            foreach (var day in series.EnumerateObject())
-            {
-                var date = ParseDate(day.Name, symbol);
-                var v = day.Value;
-                bars.Add(adjusted
-                    ? new DailyBar(date, Dec(v, "1. open", symbol, date), Dec(v, "2. high", symbol, date), Dec(v, "3. low", symbol, date),
-                        Dec(v, "4. close", symbol, date), Long(v, "6. volume", symbol, date), Dec(v, "5. adjusted close", symbol, date),
-                        Dec(v, "7. dividend amount", symbol, date), Dec(v, "8. split coefficient", symbol, date))
-                    : new DailyBar(date, Dec(v, "1. open", symbol, date), Dec(v, "2. high", symbol, date), Dec(v, "3. low", symbol, date),
-                        Dec(v, "4. close", symbol, date), Long(v, "5. volume", symbol, date)));
-            }
-
-            return bars;
         }
+    }
+
+    private static List<DailyBar> ReadSeries(JsonElement root, TickerSymbol symbol, bool adjusted, string apiKey, TimeSpan burstWait)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidResponseException($"Alpha Vantage sent a JSON {root.ValueKind} for {symbol}, not an object.");
+        }
+
+        foreach (var key in AlphaVantageErrors.ErrorKeys)
+        {
+            if (root.TryGetProperty(key, out var message))
+            {
+                throw AlphaVantageErrors.Classify(key, message.ValueKind == JsonValueKind.String ? message.GetString()! : message.GetRawText(), symbol.Value, apiKey, burstWait);
+            }
+        }
+
+        if (!root.TryGetProperty("Meta Data", out var meta) || meta.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidResponseException($"Alpha Vantage's answer for {symbol} has no 'Meta Data'.");
+        }
+
+        if (meta.TryGetProperty("2. Symbol", out var named) && !string.Equals(named.GetString(), symbol.Value, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidResponseException($"Alpha Vantage answered for '{VendorText.Sanitize(named.GetString(), 64)}' when {symbol} was asked.");
+        }
+
+        if (!root.TryGetProperty("Time Series (Daily)", out var series) || series.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidResponseException($"Alpha Vantage's answer for {symbol} has no 'Time Series (Daily)'.");
+        }
+
+        var bars = new List<DailyBar>();
+        foreach (var day in series.EnumerateObject())
+        {
+            var date = ParseDate(day.Name, symbol);
+            var v = day.Value;
+            bars.Add(adjusted
+                ? new DailyBar(date, Dec(v, "1. open", symbol, date), Dec(v, "2. high", symbol, date), Dec(v, "3. low", symbol, date),
+                    Dec(v, "4. close", symbol, date), Long(v, "6. volume", symbol, date), Dec(v, "5. adjusted close", symbol, date),
+                    Dec(v, "7. dividend amount", symbol, date), Dec(v, "8. split coefficient", symbol, date))
+                : new DailyBar(date, Dec(v, "1. open", symbol, date), Dec(v, "2. high", symbol, date), Dec(v, "3. low", symbol, date),
+                    Dec(v, "4. close", symbol, date), Long(v, "5. volume", symbol, date)));
+        }
+
+        return bars;
     }
 
     private static List<DailyBar> ParseCsv(string text, TickerSymbol symbol, bool adjusted)
@@ -124,7 +139,7 @@ public static class AlphaVantageParser
             : "timestamp,open,high,low,close,volume";
         if (!string.Equals(header, expected, StringComparison.Ordinal))
         {
-            throw new InvalidResponseException($"Alpha Vantage's CSV for {symbol} has header '{Core.Time.DateInput.Printable(header.Length > 120 ? header[..120] : header)}', expected '{expected}'.");
+            throw new InvalidResponseException($"Alpha Vantage's CSV for {symbol} has header '{VendorText.Sanitize(header, 120)}', expected '{expected}'.");
         }
 
         var bars = new List<DailyBar>(lines.Length);
@@ -156,7 +171,7 @@ public static class AlphaVantageParser
     private static DateOnly ParseDate(string text, TickerSymbol symbol) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
             ? date
-            : throw new InvalidResponseException($"Alpha Vantage sent '{Core.Time.DateInput.Printable(text)}' as a date for {symbol}.");
+            : throw new InvalidResponseException($"Alpha Vantage sent '{VendorText.Sanitize(text, 64)}' as a date for {symbol}.");
 
     private static decimal Dec(JsonElement bar, string name, TickerSymbol symbol, DateOnly date) =>
         bar.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
@@ -171,10 +186,10 @@ public static class AlphaVantageParser
     private static decimal Dec(string text, TickerSymbol symbol, DateOnly date) =>
         text.Length <= 24 && decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw new InvalidResponseException($"Alpha Vantage sent '{Core.Time.DateInput.Printable(text)}' as a price of {date:yyyy-MM-dd} for {symbol}.");
+            : throw new InvalidResponseException($"Alpha Vantage sent '{VendorText.Sanitize(text, 64)}' as a price of {date:yyyy-MM-dd} for {symbol}.");
 
     private static long Long(string text, TickerSymbol symbol, DateOnly date) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)
             ? v
-            : throw new InvalidResponseException($"Alpha Vantage sent '{Core.Time.DateInput.Printable(text)}' as a volume of {date:yyyy-MM-dd} for {symbol}.");
+            : throw new InvalidResponseException($"Alpha Vantage sent '{VendorText.Sanitize(text, 64)}' as a volume of {date:yyyy-MM-dd} for {symbol}.");
 }

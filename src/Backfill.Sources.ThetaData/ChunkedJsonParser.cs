@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 
 namespace Backfill.Sources.ThetaData;
 
@@ -114,7 +115,7 @@ internal abstract class ChunkedJsonParser : IDisposable
             var text = System.Text.Encoding.UTF8.GetString(bytes[i..Math.Min(bytes.Length, i + 200)]);
             if (text.Contains("no data", StringComparison.OrdinalIgnoreCase))
             {
-                throw new NoDataException($"ThetaData has no data for {What}: {text.Trim()}") { StatusCode = 200 };
+                throw new NoDataException($"ThetaData has no data for {What}: {VendorText.Sanitize(text)}") { StatusCode = 200 };
             }
 
             throw ThetaErrors.Malformed(What, $"expected JSON, got '{text.Trim()}'");

@@ -304,7 +304,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
         }
     }
 
-    /// <summary>v2 errors carry <c>header.error_msg</c>; v3 errors are plain text.</summary>
+    /// <summary>v2 errors carry <c>header.error_msg</c>; v3 errors are plain text. Returned raw: <see cref="ThetaErrors.FromStatus"/> sanitizes it.</summary>
     private static string? ErrorDetail(byte[] body)
     {
         if (body.Length == 0)
@@ -327,8 +327,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
             // Plain text, or a message that is not valid UTF-8.
         }
 
-        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300));
-        return Backfill.Core.Time.DateInput.Printable(text, 300);
+        return System.Text.Encoding.UTF8.GetString(body);
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
@@ -367,7 +366,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
         if ((next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps) || !next.AbsolutePath.StartsWith('/'))
         {
-            throw ThetaErrors.Malformed(what, $"next_page '{Backfill.Core.Time.DateInput.Printable(next.OriginalString)}' is not an http(s) URL of the terminal");
+            throw ThetaErrors.Malformed(what, $"next_page '{next.OriginalString}' is not an http(s) URL of the terminal");
         }
 
         return new Uri(Options.BaseAddress, next.PathAndQuery);

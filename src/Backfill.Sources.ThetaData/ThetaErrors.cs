@@ -1,16 +1,21 @@
 using System.Net.Sockets;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 
 namespace Backfill.Sources.ThetaData;
 
-/// <summary>Maps ThetaData status codes and transport failures onto the typed errors the engine acts on.</summary>
+/// <summary>
+/// Maps ThetaData status codes and transport failures onto the typed errors the engine acts on. Whatever the terminal
+/// or the transport said (an error body, a header field, a socket message) goes into a message only through
+/// <see cref="VendorText.Sanitize"/>.
+/// </summary>
 internal static class ThetaErrors
 {
     public const string V3Hint = "set thetadata.apiVersion to v3 and thetadata.baseUrl to http://127.0.0.1:25503";
 
     public static BackfillException FromStatus(int status, string what, string? detail, TimeSpan? retryAfter)
     {
-        var text = string.IsNullOrWhiteSpace(detail) ? string.Empty : $": {detail.Trim()}";
+        var text = string.IsNullOrWhiteSpace(detail) ? string.Empty : ": " + VendorText.Sanitize(detail);
         BackfillException e = status switch
         {
             429 => new RateLimitedException($"ThetaData throttled {what} (429 OS_LIMIT){text}", retryAfter) { StatusCode = status },
@@ -38,7 +43,7 @@ internal static class ThetaErrors
         "LARGE_REQUEST" => FromStatus(570, what, message, null),
         "SERVER_STARTING" => FromStatus(571, what, message, null),
         "OS_LIMIT" => FromStatus(429, what, message, null),
-        _ => new ServerErrorException($"ThetaData reported {errorType} for {what}: {message}") { StatusCode = 200 },
+        _ => new ServerErrorException($"ThetaData reported {VendorText.Sanitize(errorType, 64)} for {what}: {VendorText.Sanitize(message)}") { StatusCode = 200 },
     };
 
     public static BackfillException FromTransport(Exception e, Uri baseAddress, string what)
@@ -49,17 +54,18 @@ internal static class ThetaErrors
                 $"Could not connect to {baseAddress} for {what}: connection refused. Is the Theta Terminal running on {baseAddress}?", e);
         }
 
-        return new ConnectionFailedException($"The connection failed during {what}: {e.Message}", e);
+        return new ConnectionFailedException($"The connection failed during {what}: {VendorText.Sanitize(e.Message)}", e);
     }
 
     public static BackfillException BodyFailed(Exception e, string what, long bytes) =>
-        new ConnectionFailedException($"The response to {what} broke off after {bytes} bytes: {e.Message}", e);
+        new ConnectionFailedException($"The response to {what} broke off after {bytes} bytes: {VendorText.Sanitize(e.Message)}", e);
 
     public static BackfillException Truncated(string what, long bytes) =>
         new InvalidResponseException($"The response to {what} ended after {bytes} bytes before the JSON was complete (truncated).");
 
+    /// <summary>The body is not what was expected; <paramref name="detail"/> may quote the body, so it is sanitized here.</summary>
     public static BackfillException Malformed(string what, string detail, Exception? inner = null) =>
-        new InvalidResponseException($"The response to {what} is not the expected JSON: {detail}", inner);
+        new InvalidResponseException($"The response to {what} is not the expected JSON: {VendorText.Sanitize(detail)}", inner);
 
     private static SocketError? FindSocketError(Exception? e)
     {

@@ -7,149 +7,30 @@ namespace Backfill.Sources.ThetaData;
 /// Parses one v2 bulk greeks page: <c>{"header":{...,"next_page","format"},"response":[{"contract":{...},"ticks":[[...]]}]}</c>.
 /// Columns are mapped by <c>header.format</c> names; <c>ticks</c> or <c>tick</c>; contract before or after its ticks.
 /// </summary>
-internal sealed class V2GreeksParser : ChunkedJsonParser
+internal sealed class V2GreeksParser : GreeksResponseParser
 {
-    private readonly ISourceRequestObserver? _rejected;
-    private readonly OptionSourceStats _stats;
-    private readonly GreeksRowBuilder _row = new();
     private readonly List<double[]> _pendingTicks = [];
     private GreeksField?[] _columns = DefaultColumns();
-    private State _phase = State.Start;
     private bool _headerSeen;
-    private (string Root, DateOnly Expiration, int Strike, char Right)? _contract;
-    private long _rowNumber;
 
     public V2GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, ISourceRequestObserver? rejected, long firstRowNumber)
-        : base(stream, what, readTimeout, stats)
+        : base(stream, what, readTimeout, stats, rejected, firstRowNumber)
     {
-        _stats = stats;
-        _rejected = rejected;
-        _rowNumber = firstRowNumber;
-    }
-
-    private enum State
-    {
-        Start,
-        Root,
-        Response,
-        Item,
-        Ticks,
-        Done,
     }
 
     /// <summary>Absolute URL of the next page, or null.</summary>
     public Uri? NextPage { get; private set; }
 
-    /// <summary>Number of the last row seen (valid or not), to continue counting on the next page.</summary>
-    public long RowNumber => _rowNumber;
+    protected override string RowsName => "ticks";
 
-    protected override bool IsComplete => _phase == State.Done;
+    protected override bool RowsMayPrecedeContract => true;
 
-    protected override void ParseUnits(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
-    {
-        while (_phase != State.Done)
-        {
-            var checkpoint = reader;
-            if (!ParseUnit(ref reader, rows))
-            {
-                reader = checkpoint;
-                return;
-            }
-        }
-    }
+    protected override string ContractFieldNames => "root, expiration (YYYYMMDD), strike or right (C/P)";
 
-    private bool ParseUnit(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
-    {
-        if (!reader.Read())
-        {
-            return false;
-        }
+    protected override bool IsRowsName(ref Utf8JsonReader reader) => reader.ValueTextEquals("ticks"u8) || reader.ValueTextEquals("tick"u8);
 
-        switch (_phase)
-        {
-            case State.Start:
-                Expect(ref reader, JsonTokenType.StartObject, "the document");
-                _phase = State.Root;
-                return true;
-            case State.Root:
-                if (reader.TokenType == JsonTokenType.EndObject)
-                {
-                    _phase = State.Done;
-                    return true;
-                }
-
-                if (reader.ValueTextEquals("header"u8))
-                {
-                    return ParseHeader(ref reader);
-                }
-
-                if (reader.ValueTextEquals("response"u8))
-                {
-                    if (!reader.Read())
-                    {
-                        return false;
-                    }
-
-                    Expect(ref reader, JsonTokenType.StartArray, "response");
-                    _phase = State.Response;
-                    return true;
-                }
-
-                return reader.TrySkip();
-            case State.Response:
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    _phase = State.Root;
-                    return true;
-                }
-
-                Expect(ref reader, JsonTokenType.StartObject, "a response item");
-                _contract = null;
-                _pendingTicks.Clear();
-                _phase = State.Item;
-                return true;
-            case State.Item:
-                if (reader.TokenType == JsonTokenType.EndObject)
-                {
-                    if (_contract is null)
-                    {
-                        throw ThetaErrors.Malformed(What, "a response item has no contract");
-                    }
-
-                    _phase = State.Response;
-                    return true;
-                }
-
-                if (reader.ValueTextEquals("contract"u8))
-                {
-                    return ParseContract(ref reader, rows);
-                }
-
-                if (reader.ValueTextEquals("ticks"u8) || reader.ValueTextEquals("tick"u8))
-                {
-                    if (!reader.Read())
-                    {
-                        return false;
-                    }
-
-                    Expect(ref reader, JsonTokenType.StartArray, "ticks");
-                    _phase = State.Ticks;
-                    return true;
-                }
-
-                return reader.TrySkip();
-            case State.Ticks:
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    _phase = State.Item;
-                    return true;
-                }
-
-                return ParseTick(ref reader, rows);
-            default:
-                return false;
-        }
-    }
+    protected override bool ParseRootProperty(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("header"u8) ? ParseHeader(ref reader) : reader.TrySkip();
 
     private bool ParseHeader(ref Utf8JsonReader reader)
     {
@@ -203,60 +84,39 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
         return true;
     }
 
-    private bool ParseContract(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
+    protected override bool ReadContractField(string? name, ref Utf8JsonReader reader, ref ContractFields contract)
     {
-        if (!TryReadWholeValue(ref reader))
+        switch (name)
         {
-            return false;
+            case "root" when reader.TokenType == JsonTokenType.String:
+                contract.Root = reader.GetString();
+                return true;
+            case "expiration" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var ymd):
+                contract.Expiration = GreeksRowBuilder.TryYmd(ymd, out var date) ? date : null;
+                return true;
+            case "strike" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var strike):
+                contract.Strike = strike;
+                return true;
+            case "right" when reader.TokenType == JsonTokenType.String:
+                contract.Right = reader.GetString() switch { "C" or "c" or "CALL" => 'C', "P" or "p" or "PUT" => 'P', _ => null };
+                return true;
+            default:
+                return false;
         }
+    }
 
-        Expect(ref reader, JsonTokenType.StartObject, "contract");
-        string? root = null;
-        int? expiration = null;
-        int? strike = null;
-        char? right = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString();
-            reader.Read();
-            switch (name)
-            {
-                case "root" when reader.TokenType == JsonTokenType.String:
-                    root = reader.GetString();
-                    break;
-                case "expiration" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var e):
-                    expiration = e;
-                    break;
-                case "strike" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var k):
-                    strike = k;
-                    break;
-                case "right" when reader.TokenType == JsonTokenType.String:
-                    right = reader.GetString() switch { "C" or "c" or "CALL" => 'C', "P" or "p" or "PUT" => 'P', _ => null };
-                    break;
-                default:
-                    reader.TrySkip();
-                    break;
-            }
-        }
-
-        if (root is null || expiration is null || strike is null || right is null
-            || !GreeksRowBuilder.TryYmd(expiration.Value, out var expDate))
-        {
-            throw ThetaErrors.Malformed(What, "a contract lacks root, expiration (YYYYMMDD), strike or right (C/P)");
-        }
-
-        _contract = (root, expDate, strike.Value, right.Value);
+    protected override void OnContract(List<OptionGreeksRow> rows)
+    {
         foreach (var values in _pendingTicks)
         {
             // Ticks that came before their contract.
-            Emit(values, rows);
+            EmitPending(values, rows);
         }
 
         _pendingTicks.Clear();
-        return true;
     }
 
-    private bool ParseTick(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
+    protected override bool ParseRow(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -265,12 +125,12 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
                 return false;
             }
 
-            _rowNumber++;
+            RowNumber++;
             Reject("a tick is not an array");
             return true;
         }
 
-        _row.Reset();
+        Row.Reset();
         var index = 0;
         while (true)
         {
@@ -290,7 +150,7 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
                 case JsonTokenType.Number:
                     if (field is { } f)
                     {
-                        _row.Set(f, reader.GetDouble());
+                        Row.Set(f, reader.GetDouble());
                     }
 
                     break;
@@ -300,12 +160,12 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
                         return false;
                     }
 
-                    _row.Problem($"field {index} is not a number");
+                    Row.Problem($"field {index} is not a number");
                     break;
                 default:
                     if (field is not null)
                     {
-                        _row.Problem($"field {index} ({GreeksRowBuilder.V2Names[(int)field.Value]}) is not a number");
+                        Row.Problem($"field {index} ({GreeksRowBuilder.V2Names[(int)field.Value]}) is not a number");
                     }
 
                     break;
@@ -314,19 +174,19 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
             index++;
         }
 
-        _rowNumber++;
+        RowNumber++;
         if (index != _columns.Length)
         {
-            _row.Problem($"expected {_columns.Length} fields as header.format says, got {index}");
+            Row.Problem($"expected {_columns.Length} fields as header.format says, got {index}");
         }
 
-        if (_contract is null)
+        if (Contract is null)
         {
             _pendingTicks.Add(Snapshot());
             return true;
         }
 
-        Emit(null, rows);
+        Emit(rows);
         return true;
     }
 
@@ -336,51 +196,33 @@ internal sealed class V2GreeksParser : ChunkedJsonParser
         var values = new double[GreeksRowBuilder.FieldCount + 1];
         for (var i = 0; i < GreeksRowBuilder.FieldCount; i++)
         {
-            values[i] = _row.Get((GreeksField)i);
+            values[i] = Row.Get((GreeksField)i);
         }
 
-        values[^1] = _rowNumber;
-        if (!_row.TryBuild("?", default, 0, 'C', out _, out var reason))
+        values[^1] = RowNumber;
+        if (!Row.TryBuild("?", default, 0, 'C', out _, out var reason))
         {
-            _rejected?.OnRejected(new RejectedRow(_rowNumber, reason));
-            _stats.AddRejected();
+            Reject(reason);
             values[^1] = -1;
         }
 
         return values;
     }
 
-    private void Emit(double[]? pending, List<OptionGreeksRow> rows)
+    private void EmitPending(double[] pending, List<OptionGreeksRow> rows)
     {
-        if (pending is not null)
+        if (pending[^1] < 0)
         {
-            if (pending[^1] < 0)
-            {
-                return;
-            }
-
-            _row.Reset();
-            for (var i = 0; i < GreeksRowBuilder.FieldCount; i++)
-            {
-                _row.Set((GreeksField)i, pending[i]);
-            }
+            return;
         }
 
-        var c = _contract!.Value;
-        if (_row.TryBuild(c.Root, c.Expiration, c.Strike, c.Right, out var row, out var reason))
+        Row.Reset();
+        for (var i = 0; i < GreeksRowBuilder.FieldCount; i++)
         {
-            rows.Add(row);
+            Row.Set((GreeksField)i, pending[i]);
         }
-        else
-        {
-            Reject(reason);
-        }
-    }
 
-    private void Reject(string reason)
-    {
-        _stats.AddRejected();
-        _rejected?.OnRejected(new RejectedRow(_rowNumber, reason));
+        Emit(rows);
     }
 
     private GreeksField?[] MapColumns(List<string> names)

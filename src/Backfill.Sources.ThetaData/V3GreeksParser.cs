@@ -9,33 +9,20 @@ namespace Backfill.Sources.ThetaData;
 /// Parses the v3 JSON greeks body: <c>{"response":[{"contract":{symbol,strike,right,expiration},"data":[{...}]}]}</c>.
 /// Fields are read by name; <c>timestamp</c> gives the trade date and ms_of_day, <c>underlying_timestamp</c> ms_of_day2.
 /// </summary>
-internal sealed class V3GreeksParser : ChunkedJsonParser
+internal sealed class V3GreeksParser : GreeksResponseParser
 {
-    private readonly ISourceRequestObserver? _rejected;
-    private readonly OptionSourceStats _stats;
-    private readonly GreeksRowBuilder _row = new();
-    private State _phase = State.Start;
-    private (string Root, DateOnly Expiration, int Strike, char Right)? _contract;
-    private long _rowNumber;
-
     public V3GreeksParser(Stream stream, string what, TimeSpan readTimeout, OptionSourceStats stats, ISourceRequestObserver? rejected)
-        : base(stream, what, readTimeout, stats)
+        : base(stream, what, readTimeout, stats, rejected, firstRowNumber: 0)
     {
-        _stats = stats;
-        _rejected = rejected;
     }
 
-    private enum State
-    {
-        Start,
-        Root,
-        Response,
-        Item,
-        Data,
-        Done,
-    }
+    protected override string RowsName => "data";
 
-    protected override bool IsComplete => _phase == State.Done;
+    protected override bool RowsMayPrecedeContract => false;
+
+    protected override string ContractFieldNames => "symbol, expiration, strike or right";
+
+    protected override bool IsRowsName(ref Utf8JsonReader reader) => reader.ValueTextEquals("data"u8);
 
     public static bool TryParseDate(JsonElement e, out DateOnly date)
     {
@@ -48,160 +35,36 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
         };
     }
 
-    protected override void ParseUnits(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
+    protected override bool ReadContractField(string? name, ref Utf8JsonReader reader, ref ContractFields contract)
     {
-        while (_phase != State.Done)
+        switch (name)
         {
-            var checkpoint = reader;
-            if (!ParseUnit(ref reader, rows))
-            {
-                reader = checkpoint;
-                return;
-            }
-        }
-    }
-
-    private bool ParseUnit(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
-    {
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        switch (_phase)
-        {
-            case State.Start:
-                Expect(ref reader, JsonTokenType.StartObject, "the document");
-                _phase = State.Root;
+            case "symbol" or "root" when reader.TokenType == JsonTokenType.String:
+                contract.Root = reader.GetString();
                 return true;
-            case State.Root:
-                if (reader.TokenType == JsonTokenType.EndObject)
+            case "expiration":
+                contract.Expiration = reader.TokenType switch
                 {
-                    _phase = State.Done;
-                    return true;
-                }
-
-                if (reader.ValueTextEquals("response"u8))
-                {
-                    if (!reader.Read())
-                    {
-                        return false;
-                    }
-
-                    Expect(ref reader, JsonTokenType.StartArray, "response");
-                    _phase = State.Response;
-                    return true;
-                }
-
-                return reader.TrySkip();
-            case State.Response:
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    _phase = State.Root;
-                    return true;
-                }
-
-                Expect(ref reader, JsonTokenType.StartObject, "a response item");
-                _contract = null;
-                _phase = State.Item;
+                    JsonTokenType.String when DateOnly.TryParseExact(reader.GetString(), ["yyyy-MM-dd", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) => d,
+                    JsonTokenType.Number when reader.TryGetInt32(out var ymd) && GreeksRowBuilder.TryYmd(ymd, out var d2) => d2,
+                    _ => null,
+                };
                 return true;
-            case State.Item:
-                if (reader.TokenType == JsonTokenType.EndObject)
-                {
-                    _phase = State.Response;
-                    return true;
-                }
-
-                if (reader.ValueTextEquals("contract"u8))
-                {
-                    return ParseContract(ref reader);
-                }
-
-                if (reader.ValueTextEquals("data"u8))
-                {
-                    if (!reader.Read())
-                    {
-                        return false;
-                    }
-
-                    if (_contract is null)
-                    {
-                        throw ThetaErrors.Malformed(What, "data came before its contract");
-                    }
-
-                    Expect(ref reader, JsonTokenType.StartArray, "data");
-                    _phase = State.Data;
-                    return true;
-                }
-
-                return reader.TrySkip();
-            case State.Data:
-                if (reader.TokenType == JsonTokenType.EndArray)
-                {
-                    _phase = State.Item;
-                    return true;
-                }
-
-                return ParseRow(ref reader, rows);
+            case "strike" when reader.TokenType == JsonTokenType.Number:
+                // Dollars in v3; to 1/10 cent, rounded like the official client.
+                contract.Strike = reader.TryGetDecimal(out var points) && points is > 0m and < 2_000_000m
+                    ? (int)Math.Round(points * 1000m)
+                    : throw ThetaErrors.Malformed(What, $"strike {Encoding.UTF8.GetString(reader.ValueSpan)} is not a price");
+                return true;
+            case "right" when reader.TokenType == JsonTokenType.String:
+                contract.Right = reader.GetString()?.ToUpperInvariant() switch { "C" or "CALL" => 'C', "P" or "PUT" => 'P', _ => null };
+                return true;
             default:
                 return false;
         }
     }
 
-    private bool ParseContract(ref Utf8JsonReader reader)
-    {
-        if (!TryReadWholeValue(ref reader))
-        {
-            return false;
-        }
-
-        Expect(ref reader, JsonTokenType.StartObject, "contract");
-        string? root = null;
-        DateOnly? expiration = null;
-        int? strike = null;
-        char? right = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString();
-            reader.Read();
-            switch (name)
-            {
-                case "symbol" or "root" when reader.TokenType == JsonTokenType.String:
-                    root = reader.GetString();
-                    break;
-                case "expiration":
-                    expiration = reader.TokenType switch
-                    {
-                        JsonTokenType.String when DateOnly.TryParseExact(reader.GetString(), ["yyyy-MM-dd", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) => d,
-                        JsonTokenType.Number when reader.TryGetInt32(out var ymd) && GreeksRowBuilder.TryYmd(ymd, out var d2) => d2,
-                        _ => null,
-                    };
-                    break;
-                case "strike" when reader.TokenType == JsonTokenType.Number:
-                    // Dollars in v3; to 1/10 cent, rounded like the official client.
-                    strike = reader.TryGetDecimal(out var points) && points is > 0m and < 2_000_000m
-                        ? (int)Math.Round(points * 1000m)
-                        : throw ThetaErrors.Malformed(What, $"strike {Encoding.UTF8.GetString(reader.ValueSpan)} is not a price");
-                    break;
-                case "right" when reader.TokenType == JsonTokenType.String:
-                    right = reader.GetString()?.ToUpperInvariant() switch { "C" or "CALL" => 'C', "P" or "PUT" => 'P', _ => null };
-                    break;
-                default:
-                    reader.TrySkip();
-                    break;
-            }
-        }
-
-        if (root is null || expiration is null || strike is null || right is null)
-        {
-            throw ThetaErrors.Malformed(What, "a contract lacks symbol, expiration, strike or right");
-        }
-
-        _contract = (root, expiration.Value, strike.Value, right.Value);
-        return true;
-    }
-
-    private bool ParseRow(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
+    protected override bool ParseRow(ref Utf8JsonReader reader, List<OptionGreeksRow> rows)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -210,12 +73,12 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
                 return false;
             }
 
-            _rowNumber++;
+            RowNumber++;
             Reject("a data row is not an object");
             return true;
         }
 
-        _row.Reset();
+        Row.Reset();
         while (true)
         {
             if (!reader.Read())
@@ -241,7 +104,7 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
                     return false;
                 }
 
-                _row.Problem("a field holds a nested value");
+                Row.Problem("a field holds a nested value");
                 continue;
             }
 
@@ -250,26 +113,26 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
                 case Timestamp.Quote or Timestamp.Underlying:
                     if (reader.TokenType == JsonTokenType.String && TryTimestamp(reader.GetString(), out var date, out var ms))
                     {
-                        _row.Set(field == Timestamp.Quote ? GreeksField.MsOfDay : GreeksField.MsOfDay2, ms);
+                        Row.Set(field == Timestamp.Quote ? GreeksField.MsOfDay : GreeksField.MsOfDay2, ms);
                         if (field == Timestamp.Quote)
                         {
-                            _row.Set(GreeksField.Date, (date.Year * 10000) + (date.Month * 100) + date.Day);
+                            Row.Set(GreeksField.Date, (date.Year * 10000) + (date.Month * 100) + date.Day);
                         }
                     }
                     else
                     {
-                        _row.Problem("a timestamp is not yyyy-MM-ddTHH:mm:ss[.fff]");
+                        Row.Problem("a timestamp is not yyyy-MM-ddTHH:mm:ss[.fff]");
                     }
 
                     break;
                 case >= 0:
                     if (reader.TokenType == JsonTokenType.Number)
                     {
-                        _row.Set((GreeksField)field, reader.GetDouble());
+                        Row.Set((GreeksField)field, reader.GetDouble());
                     }
                     else
                     {
-                        _row.Problem($"{GreeksRowBuilder.V2Names[field]} is not a number");
+                        Row.Problem($"{GreeksRowBuilder.V2Names[field]} is not a number");
                     }
 
                     break;
@@ -278,17 +141,8 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
             }
         }
 
-        _rowNumber++;
-        var c = _contract!.Value;
-        if (_row.TryBuild(c.Root, c.Expiration, c.Strike, c.Right, out var row, out var reason))
-        {
-            rows.Add(row);
-        }
-        else
-        {
-            Reject(reason);
-        }
-
+        RowNumber++;
+        Emit(rows);
         return true;
     }
 
@@ -334,11 +188,5 @@ internal sealed class V3GreeksParser : ChunkedJsonParser
         date = DateOnly.FromDateTime(t);
         msOfDay = (int)t.TimeOfDay.TotalMilliseconds;
         return true;
-    }
-
-    private void Reject(string reason)
-    {
-        _stats.AddRejected();
-        _rejected?.OnRejected(new RejectedRow(_rowNumber, reason));
     }
 }

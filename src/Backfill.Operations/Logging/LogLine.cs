@@ -1,11 +1,16 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Backfill.Core.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Backfill.Operations.Logging;
 
-/// <summary>Formats one log entry as a JSON object or a text line, with every string passed through the redactor.</summary>
+/// <summary>
+/// Formats one log entry as a JSON object or a text line, with every string passed through the redactor. An entry is
+/// always one line: JSON escapes control characters itself; the text format escapes them (line breaks included) with
+/// <see cref="VendorText.Sanitize"/>, so that a message quoting a vendor can neither forge a line nor drive a terminal.
+/// </summary>
 internal static class LogLine
 {
     public static string Format<TState>(
@@ -18,10 +23,11 @@ internal static class LogLine
         {
             var text = new StringBuilder(128)
                 .Append(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append(' ')
-                .Append(Short(level)).Append(' ').Append(category).Append(": ").Append(message);
+                .Append(Short(level)).Append(' ').Append(category).Append(": ").Append(VendorText.Sanitize(message, int.MaxValue));
             if (error is not null)
             {
-                text.Append(" | ").Append(error.ReplaceLineEndings(" | "));
+                // A stack trace's own lines stay readable as " | " separators; anything else is escaped. Neither is cut.
+                text.Append(" | ").Append(VendorText.Sanitize(error.ReplaceLineEndings(" | "), int.MaxValue));
             }
 
             return text.ToString();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Xml;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 using Backfill.Core.Time;
 using Polly;
 
@@ -9,7 +10,8 @@ namespace Backfill.Sources.CryptoLake.Lake;
 /// <summary>
 /// Crypto Lake over HTTP(S): partitions are listed with S3's ListObjectsV2 (<c>GET /?list-type=2&amp;prefix=…</c>, paged
 /// by continuation token) and each object is streamed to a scratch file whose length must match both the listing and
-/// <c>Content-Length</c>. Transient failures are retried by the shared retry table.
+/// <c>Content-Length</c>. Transient failures are retried by the shared retry table. Listed names and the messages of
+/// the transport and the XML reader reach a message only through <see cref="VendorText.Sanitize"/>.
 /// </summary>
 internal sealed class HttpLakeStore : LakeStore
 {
@@ -94,14 +96,14 @@ internal sealed class HttpLakeStore : LakeStore
                     }
                     catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
                     {
-                        throw new ConnectionFailedException($"The body of {name} broke off: {e.Message}", e);
+                        throw new ConnectionFailedException($"The body of {VendorText.Sanitize(name)} broke off: {VendorText.Sanitize(e.Message)}", e);
                     }
 
                     written = file.Length;
                 }
 
                 return expected is { } length && length != written
-                    ? throw new ConnectionFailedException($"The body of {name} ended early: {written} of {length} bytes.")
+                    ? throw new ConnectionFailedException($"The body of {VendorText.Sanitize(name)} ended early: {written} of {length} bytes.")
                     : written;
             }, cancellationToken);
             return new LakeFile(name, path, bytes, temporary: true);
@@ -131,7 +133,7 @@ internal sealed class HttpLakeStore : LakeStore
         }
         catch (HttpRequestException e)
         {
-            throw new ConnectionFailedException($"Crypto Lake at {Description} cannot be reached: {e.Message}", e);
+            throw new ConnectionFailedException($"Crypto Lake at {Description} cannot be reached: {VendorText.Sanitize(e.Message)}", e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -188,7 +190,7 @@ internal sealed class HttpLakeStore : LakeStore
         }
         catch (XmlException e)
         {
-            throw new InvalidResponseException($"Crypto Lake's listing is not valid S3 ListObjectsV2 XML: {e.Message}", e);
+            throw new InvalidResponseException($"Crypto Lake's listing is not valid S3 ListObjectsV2 XML: {VendorText.Sanitize(e.Message)}", e);
         }
 
         return (keys, truncated ? next ?? throw new InvalidResponseException("Crypto Lake's listing is truncated but gives no NextContinuationToken.") : null);

@@ -1,4 +1,5 @@
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 using ParquetSharp;
 
 namespace Backfill.Sources.CryptoLake.Lake;
@@ -22,7 +23,7 @@ internal static class LakeColumns
             }
         }
 
-        throw new InvalidResponseException($"The {table} file has no column {string.Join(" or ", names)}; columns: {string.Join(", ", Enumerable.Range(0, schema.NumColumns).Select(i => schema.Column(i).Name))}.");
+        throw new InvalidResponseException($"The {table} file has no column {string.Join(" or ", names)}; columns: {VendorText.Sanitize(string.Join(", ", Enumerable.Range(0, schema.NumColumns).Select(i => schema.Column(i).Name)))}.");
     }
 
     public static int FindOptional(ParquetFileReader file, params string[] names)
@@ -149,7 +150,7 @@ internal static class LakeColumns
     {
         if (descriptor.PhysicalType != type)
         {
-            throw new InvalidResponseException($"Column '{descriptor.Name}' is {descriptor.PhysicalType}, expected {type}.");
+            throw new InvalidResponseException($"Column '{VendorText.Sanitize(descriptor.Name, 64)}' is {descriptor.PhysicalType}, expected {type}.");
         }
     }
 
@@ -166,7 +167,7 @@ internal static class LakeColumns
             var levels = reader.ReadBatch(rows - read, definitions is null ? default : definitions.AsSpan(read), default, values.AsSpan(dense), out var valuesRead);
             if (levels == 0)
             {
-                throw new InvalidResponseException($"Column '{reader.ColumnDescriptor.Name}' ended after {read} of {rows} rows.");
+                throw new InvalidResponseException($"Column '{VendorText.Sanitize(reader.ColumnDescriptor.Name, 64)}' ended after {read} of {rows} rows.");
             }
 
             read += (int)levels;

@@ -1,4 +1,5 @@
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 using Backfill.Core.Time;
 
 namespace Backfill.Sources.CryptoLake.Lake;
@@ -71,5 +72,5 @@ public abstract class LakeStore : IDisposable
         name.Length is > 0 and <= 200 && name.EndsWith(".parquet", StringComparison.Ordinal) && !name.StartsWith('.')
         && name.IndexOfAny(['/', '\\', ':', '\0']) < 0 && !name.Contains("..", StringComparison.Ordinal)
             ? name
-            : throw new InvalidResponseException($"Crypto Lake listed a file named '{DateInput.Printable(name)}', which is not a plain .parquet file name; refused.");
+            : throw new InvalidResponseException($"Crypto Lake listed a file named '{VendorText.Sanitize(name, 120)}', which is not a plain .parquet file name; refused.");
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Backfill.Core.Errors;
+using Backfill.Core.Text;
 
 namespace Backfill.Sources.Databento.Http;
 
@@ -28,12 +29,21 @@ public static class DatabentoErrors
         return error;
     }
 
-    /// <summary>The <c>detail</c> of an error body: <c>{"detail": "text"}</c> or <c>{"detail": {"case": ..., "message": ...}}</c>.</summary>
+    /// <summary>
+    /// The <c>detail</c> of an error body (<c>{"detail": "text"}</c> or <c>{"detail": {"case": ..., "message": ...}}</c>),
+    /// else the body itself; sanitized, as it goes into messages.
+    /// </summary>
     public static string Detail(string body)
+    {
+        var (text, @case) = DetailParts(body);
+        return @case is null ? VendorText.Sanitize(text) : $"{VendorText.Sanitize(text)} ({VendorText.Sanitize(@case, 80)})";
+    }
+
+    private static (string Text, string? Case) DetailParts(string body)
     {
         if (string.IsNullOrWhiteSpace(body))
         {
-            return string.Empty;
+            return (string.Empty, null);
         }
 
         try
@@ -43,14 +53,14 @@ public static class DatabentoErrors
             {
                 if (detail.ValueKind == JsonValueKind.String)
                 {
-                    return detail.GetString() ?? string.Empty;
+                    return (detail.GetString() ?? string.Empty, null);
                 }
 
                 if (detail.ValueKind == JsonValueKind.Object)
                 {
                     var text = detail.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                     var @case = detail.TryGetProperty("case", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                    return @case is null ? text ?? detail.GetRawText() : $"{text} ({@case})";
+                    return @case is null ? (text ?? detail.GetRawText(), null) : (text ?? string.Empty, @case);
                 }
             }
         }
@@ -58,8 +68,7 @@ public static class DatabentoErrors
         {
         }
 
-        var trimmed = body.Trim();
-        return trimmed.Length > 300 ? trimmed[..300] + "…" : trimmed;
+        return (body, null);
     }
 
     /// <summary>Retry-After as seconds or an HTTP date.</summary>

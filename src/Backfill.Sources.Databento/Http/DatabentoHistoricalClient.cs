@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Backfill.Core.Errors;
 using Backfill.Core.Telemetry;
+using Backfill.Core.Text;
 using Backfill.Sources.Databento.Dbn;
 using Polly;
 
@@ -106,7 +107,7 @@ public sealed class DatabentoHistoricalClient : IDisposable
                 async response => await response.Content.ReadAsStringAsync(ct));
             if (!decimal.TryParse(body.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var cost))
             {
-                throw new InvalidResponseException($"Databento metadata.get_cost answered '{Shorten(body)}', not a number.");
+                throw new InvalidResponseException($"Databento metadata.get_cost answered '{VendorText.Sanitize(body, 80)}', not a number.");
             }
 
             return cost;
@@ -191,15 +192,13 @@ public sealed class DatabentoHistoricalClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new ConnectionFailedException($"Databento {what}: cannot reach {_options.BaseAddress}: {e.Message}", e) { StatusCode = (int?)e.StatusCode };
+            throw new ConnectionFailedException($"Databento {what}: cannot reach {_options.BaseAddress}: {VendorText.Sanitize(e.Message)}", e) { StatusCode = (int?)e.StatusCode };
         }
         catch (IOException e)
         {
-            throw new ConnectionFailedException($"Databento {what}: the connection broke: {e.Message}", e);
+            throw new ConnectionFailedException($"Databento {what}: the connection broke: {VendorText.Sanitize(e.Message)}", e);
         }
     }
-
-    private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
     /// <summary>Counts compressed bytes as they arrive.</summary>
     private sealed class CountingStream(Stream inner) : Stream
