@@ -5,7 +5,6 @@ using Backfill.Core.Time;
 using Backfill.Engine.Configuration;
 using Backfill.Engine.Datasets;
 using Backfill.Ledger;
-using Microsoft.Data.Sqlite;
 using Spectre.Console;
 
 namespace Backfill.Cli;
@@ -81,37 +80,7 @@ internal sealed class CommandContext
     public void Override(string key, string value) => _overrides[key] = value;
 
     /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_URL, BACKFILL_DATABASE_PATH or the default.</summary>
-    public async Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken)
-    {
-        if (await SharedLedger.OpenAsync(this, cancellationToken) is { } shared)
-        {
-            return shared;
-        }
-
-        var setting = Resolver.ResolveBootstrap(Settings.DatabasePath);
-        if (setting.Problem is not null)
-        {
-            throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
-        }
-
-        var ledger = LedgerFactory.Create(setting.Value!, Environment.Time);
-        try
-        {
-            await ledger.MigrateAsync(cancellationToken);
-            return ledger;
-        }
-        catch (LedgerSchemaTooNewException e)
-        {
-            await ledger.DisposeAsync();
-            throw new EnvironmentProblemException(e.Message, e);
-        }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
-        {
-            await ledger.DisposeAsync();
-            throw new EnvironmentProblemException(
-                $"Cannot open the ledger {Path.GetFullPath(setting.Value!)}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
-        }
-    }
+    public Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken) => SharedLedger.OpenAsync(this, cancellationToken);
 
     /// <summary>Validated settings for processing commands.</summary>
     public Task<EffectiveSettings> LoadSettingsAsync(ILedger ledger, CancellationToken cancellationToken) =>

@@ -3,45 +3,53 @@ using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
 using Backfill.Ledger;
 using Backfill.Ledger.Postgres;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Backfill.Cli;
 
-/// <summary>Opens the shared PostgreSQL ledger when <c>database.url</c> is set (by --db, BACKFILL_DATABASE_URL).</summary>
+/// <summary>Which ledger a command uses: <c>database.url</c> (by --db postgres://…, BACKFILL_DATABASE_URL) for a shared one, else the SQLite file.</summary>
 internal static class SharedLedger
 {
-    /// <summary>The migrated PostgreSQL ledger, or null when no database URL is set (the SQLite file applies).</summary>
-    public static async Task<ILedger?> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    /// <summary>The ledger's location and whether it is the shared PostgreSQL ledger.</summary>
+    public static (string Location, bool Shared) Choose(CommandContext context)
     {
-        var setting = context.Resolver.ResolveBootstrap(Settings.DatabaseUrl);
-        if (setting.Problem is not null)
-        {
-            throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
-        }
+        var url = Resolve(context, Settings.DatabaseUrl);
 
         // A flag beats the environment: --db FILE wins over BACKFILL_DATABASE_URL.
         var path = context.Resolver.ResolveBootstrap(Settings.DatabasePath);
-        if (setting.Value is null || (path.Source == SettingSource.Flag && setting.Source != SettingSource.Flag))
+        if (url.Value is not null && !(path.Source == SettingSource.Flag && url.Source != SettingSource.Flag))
         {
-            return null;
+            return (url.Value, true);
         }
 
-        var ledger = LedgerFactory.Create(setting.Value, context.Environment.Time);
+        return (Resolve(context, Settings.DatabasePath).Value!, false);
+    }
+
+    /// <summary>Opens and migrates the ledger <see cref="Choose"/> names; anything that keeps it from opening is exit 3 with the fix.</summary>
+    public static async Task<ILedger> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        var (location, shared) = Choose(context);
+        var ledger = LedgerFactory.Create(location, context.Environment.Time);
         try
         {
             await ledger.MigrateAsync(cancellationToken);
             return ledger;
         }
-        catch (LedgerSchemaTooNewException e)
-        {
-            await ledger.DisposeAsync();
-            throw new EnvironmentProblemException(e.Message, e);
-        }
-        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
+        catch (Exception e) when (e is LedgerSchemaTooNewException or NpgsqlException or SocketException or TimeoutException
+                                  or SqliteException or IOException or UnauthorizedAccessException)
         {
             await ledger.DisposeAsync();
             throw new EnvironmentProblemException(
-                $"Cannot open the ledger {ledger.Description}: {PostgresUrl.MaskPasswords(e.Message)}. Check that the server runs and accepts this user, or choose another with --db.", e);
+                e is LedgerSchemaTooNewException ? e.Message
+                : shared ? $"Cannot open the ledger {ledger.Description}: {PostgresUrl.MaskPasswords(e.Message)}. Check that the server runs and accepts this user, or choose another with --db."
+                : $"Cannot open the ledger {Path.GetFullPath(location)}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
         }
+    }
+
+    private static ResolvedSetting Resolve(CommandContext context, string key)
+    {
+        var setting = context.Resolver.ResolveBootstrap(key);
+        return setting.Problem is null ? setting : throw new InvalidInputException($"{setting.Problem} (from {SettingsResolver.Describe(setting)})");
     }
 }
