@@ -70,9 +70,9 @@ public static partial class AlphaVantageErrors
         return ApiKeyParameter().Replace(result, "apikey=[redacted]");
     }
 
-    [GeneratedRegex(@"API key as [^\s.,]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"API key as [^\s.,]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
     private static partial Regex KeyEcho();
 
-    [GeneratedRegex(@"apikey=[^&\s]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"apikey=[^&\s]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
     private static partial Regex ApiKeyParameter();
 }

@@ -73,6 +73,6 @@ public sealed partial record TickerSymbol
         return result;
     }
 
-    [GeneratedRegex("^[A-Z0-9]{1,8}([.-][A-Z0-9]{1,4})?$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex("^[A-Z0-9]{1,8}([.-][A-Z0-9]{1,4})?$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
     private static partial Regex Pattern();
 }

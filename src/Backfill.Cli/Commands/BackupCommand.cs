@@ -27,11 +27,13 @@ internal static class BackupCommand
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var destination = parse.GetValue(to) ?? backups.DefaultBackupFolder(settings);
             var report = await backups.CreateBackupAsync(context.Host(ledger), settings, destination, ct);
-            var keyFile = settings.Get(((IEncryptedOutputs)context.Dataset).KeyFileSetting).Value;
+            var keyNote = context.Dataset is IEncryptedOutputs encrypted
+                ? $" Keep the key file ({settings.Get(encrypted.KeyFileSetting).Value}) backed up separately: the backup cannot be read without it."
+                : string.Empty;
             var table = Table($"Backup of {context.Dataset.Name} -> {report.Location}", report);
             table.Notes.Add($"{report.Manifest!.Files.Count} file(s) backed up, {report.Files.Sum(f => f.Status == BackupFileStatus.Ok ? f.Bytes : 0):N0} bytes, key id(s): " +
                 (report.Manifest.KeyIds.Count == 0 ? "none" : string.Join(", ", report.Manifest.KeyIds)) +
-                $"; {report.Files.Count(f => f.Status != BackupFileStatus.Ok)} left out. Keep the key file ({keyFile}) backed up separately: the backup cannot be read without it.");
+                $"; {report.Files.Count(f => f.Status != BackupFileStatus.Ok)} left out." + keyNote);
             context.Render(table);
             return report.AllOk ? ExitCodes.Ok : ExitCodes.Failed;
         });
