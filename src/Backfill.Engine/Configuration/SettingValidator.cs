@@ -27,11 +27,7 @@ public static class SettingValidator
                     throw new InvalidInputException($"{key}: '{shown}' is not an http(s) URL. Use a full URL such as {definition.Example}.");
                 }
 
-                if (!string.IsNullOrEmpty(uri.UserInfo))
-                {
-                    throw new InvalidInputException($"{key}: the URL must not carry credentials. Remove the 'user:password@' part.");
-                }
-
+                RefuseUserInfo(key, uri);
                 return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
             case SettingKind.Date:
@@ -214,6 +210,19 @@ public static class SettingValidator
         }
 
         return string.Join(',', chosen);
+    }
+
+    /// <summary>
+    /// Refuses a URL that carries a user name or password: stored settings are plain text in the ledger. The message never
+    /// shows the URL, since the secret is in it.
+    /// </summary>
+    public static void RefuseUserInfo(string key, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new InvalidInputException($"{key}: the URL must not carry credentials. Remove the 'user:password@' part.");
+        }
     }
 
     public static void CheckPath(string key, string text)
