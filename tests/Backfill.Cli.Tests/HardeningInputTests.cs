@@ -1,8 +1,13 @@
+using System.Text;
+using Backfill.Encryption;
+
 namespace Backfill.Cli.Tests;
 
 /// <summary>Hostile input is refused up front with exit 2, a message naming the value and the fix, and nothing written.</summary>
 public sealed class HardeningInputTests
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     [Theory]
     [InlineData("https://alice:s3cret-word@lake.example.com/bucket/cryptofeed", "user:password@")]
     [InlineData("https://lake.example.com/bucket/cryptofeed?token=s3cret-word", "query")]
@@ -25,6 +30,65 @@ public sealed class HardeningInputTests
         using var cli = new CliRunner();
         var result = await cli.RunAsync("config", "set", "cryptolake.baseUrl", "https://lake.example.com/bucket/cryptofeed/");
         Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public async Task Decrypting_a_file_that_is_not_encrypted_is_refused_by_its_header_naming_the_path()
+    {
+        using var cli = await KeysReadyAsync();
+        var plain = Path.Combine(cli.Folder, "plain.csv");
+        await File.WriteAllTextAsync(plain, "date,symbol,close\n2024-01-02,AAPL,185.5\n", Ct);
+        var result = await cli.RunAsync("keys", "decrypt", plain);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(plain, result.Error, StringComparison.Ordinal);
+        Assert.Contains("not an encrypted", result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Out);
+    }
+
+    [Fact]
+    public async Task Decrypting_an_endless_device_is_refused_before_reading_it_all()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var cli = await KeysReadyAsync();
+        var result = await cli.RunAsync("keys", "decrypt", "/dev/zero");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("/dev/zero", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decrypting_an_encrypted_file_over_the_size_bound_is_refused_naming_the_path()
+    {
+        using var cli = await KeysReadyAsync();
+        var store = KeyStore.Load(Path.Combine(cli.Folder, "keys.json"), null);
+        var huge = Path.Combine(cli.Folder, "huge.csv.enc");
+        await using (var stream = File.Create(huge))
+        {
+            await stream.WriteAsync(EncryptedFile.Encrypt("a,b\n"u8.ToArray(), store.ActiveKey), Ct);
+
+            // Sparse: the size is over the bound without writing a gigabyte.
+            stream.SetLength(EncryptedFile.MaxFileBytes + 1);
+        }
+
+        var result = await cli.RunAsync("keys", "decrypt", huge);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(huge, result.Error, StringComparison.Ordinal);
+        Assert.Contains("larger than", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decrypting_a_good_file_still_prints_its_text()
+    {
+        using var cli = await KeysReadyAsync();
+        var store = KeyStore.Load(Path.Combine(cli.Folder, "keys.json"), null);
+        var file = Path.Combine(cli.Folder, "good.csv.enc");
+        await File.WriteAllBytesAsync(file, EncryptedFile.Encrypt(Encoding.UTF8.GetBytes("date,close\n2024-01-02,1.5\n"), store.ActiveKey), Ct);
+        var result = await cli.RunAsync("keys", "decrypt", file);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("date,close\n2024-01-02,1.5\n", result.Out);
     }
 
     [Theory]
@@ -53,6 +117,20 @@ public sealed class HardeningInputTests
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("processing.outputDirectory", result.Error, StringComparison.Ordinal);
         Assert.Contains("4096", result.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<CliRunner> KeysReadyAsync()
+    {
+        var cli = new CliRunner();
+        var output = Path.Combine(cli.Folder, "out");
+        Directory.CreateDirectory(output);
+        Directory.CreateDirectory(Path.Combine(cli.Folder, "temp"));
+        cli.Env["BACKFILL_OHLCV_KEYFILE"] = Path.Combine(cli.Folder, "keys.json");
+        cli.Env["BACKFILL_PROCESSING_OUTPUTDIRECTORY"] = output;
+        cli.Env["BACKFILL_PROCESSING_TEMPDIRECTORY"] = Path.Combine(cli.Folder, "temp");
+        var init = await cli.RunAsync("keys", "init");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        return cli;
     }
 
     private static string LongPath(string root, int segmentLength, int segments) =>
