@@ -92,6 +92,22 @@ public sealed class HardeningInputTests
     }
 
     [Theory]
+    [InlineData("--lease", "99999999h")]
+    [InlineData("--lease", "25h")]
+    [InlineData("--poll", "2h")]
+    [InlineData("--poll", "99999999h")]
+    public async Task Worker_durations_past_their_bound_are_refused_before_any_work(string option, string value)
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("worker", option, value, "--from", "2024-06-10", "--to", "2024-06-10");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(option, result.Error, StringComparison.Ordinal);
+        Assert.Contains(value, result.Error, StringComparison.Ordinal);
+        Assert.Contains("at most", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.Db), "the ledger must not be opened");
+    }
+
+    [Theory]
     [InlineData("processing.outputDirectory", 10_000, 10)]
     [InlineData("processing.tempDirectory", 10_000, 10)]
     [InlineData("processing.outputDirectory", 300, 1)]
