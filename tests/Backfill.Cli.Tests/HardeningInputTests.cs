@@ -135,6 +135,28 @@ public sealed class HardeningInputTests
         Assert.Contains("4096", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    public async Task Gaps_limit_below_one_is_refused(string limit)
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("gaps", "--from", "2024-06-10", "--to", "2024-06-14", "--limit", limit);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("--limit", result.Error, StringComparison.Ordinal);
+        Assert.Contains(limit, result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Out);
+    }
+
+    [Fact]
+    public async Task Gaps_limit_of_one_shows_one_gap()
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("gaps", "--from", "2024-06-10", "--to", "2024-06-14", "--limit", "1", "--format", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Single(result.Json().EnumerateArray());
+    }
+
     private static async Task<CliRunner> KeysReadyAsync()
     {
         var cli = new CliRunner();
