@@ -157,6 +157,18 @@ public sealed class HardeningInputTests
         Assert.Single(result.Json().EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_ledger_that_cannot_be_opened_is_reported_in_sentences_without_a_doubled_period()
+    {
+        using var cli = new CliRunner();
+        var blocker = Path.Combine(cli.Folder, "blocker");
+        await File.WriteAllTextAsync(blocker, "a file, not a folder", Ct);
+        var result = await cli.RunAsync("gaps", "--from", "2024-06-10", "--to", "2024-06-14", "--db", Path.Combine(blocker, "ledger.db"));
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("Cannot open the ledger", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", result.Error, StringComparison.Ordinal);
+    }
+
     private static async Task<CliRunner> KeysReadyAsync()
     {
         var cli = new CliRunner();
