@@ -40,10 +40,12 @@ internal static class SharedLedger
                                   or SqliteException or IOException or UnauthorizedAccessException)
         {
             await ledger.DisposeAsync();
+
+            // Driver messages often end in a period already; the sentence around them adds its own.
             throw new EnvironmentProblemException(
                 e is LedgerSchemaTooNewException ? e.Message
-                : shared ? $"Cannot open the ledger {ledger.Description}: {PostgresUrl.MaskPasswords(e.Message)}. Check that the server runs and accepts this user, or choose another with --db."
-                : $"Cannot open the ledger {Path.GetFullPath(location)}: {e.Message}. Check the path and its permissions, or choose another with --db.", e);
+                : shared ? $"Cannot open the ledger {ledger.Description}: {PostgresUrl.MaskPasswords(e.Message).TrimEnd('.')}. Check that the server runs and accepts this user, or choose another with --db."
+                : $"Cannot open the ledger {Path.GetFullPath(location)}: {e.Message.TrimEnd('.')}. Check the path and its permissions, or choose another with --db.", e);
         }
     }
 

@@ -29,6 +29,9 @@ public static class EncryptedFile
     public const int Version = 1;
     public const int KeySize = 32;
     public const int DefaultChunkSize = 1 << 20;
+
+    /// <summary>The largest encrypted file read: a day's output is far smaller, and decrypting holds it and its text in memory.</summary>
+    public const long MaxFileBytes = 1L << 30;
     private const int TagSize = 16;
     private static readonly byte[] Magic = "BFENC"u8.ToArray();
 
@@ -66,6 +69,43 @@ public static class EncryptedFile
         var buffer = new byte[5 + 1 + 1 + 255 + 4 + 8];
         var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         return ReadKeyId(buffer.AsSpan(0, read));
+    }
+
+    /// <summary>
+    /// Reads an encrypted file whole, after checking its header and its size: a file is decrypted in memory, so a device
+    /// or a file of another kind is refused before it can exhaust memory. Refusals name the path.
+    /// </summary>
+    public static async Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var start = new byte[Magic.Length];
+        var read = await stream.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        if (!LooksEncrypted(start.AsSpan(0, read)))
+        {
+            throw new InvalidInputException($"'{path}' is not an encrypted Backfill file (its header does not start with BFENC). Give an encrypted output (*.csv.enc).");
+        }
+
+        if (stream.CanSeek && stream.Length > MaxFileBytes)
+        {
+            throw TooLarge(path);
+        }
+
+        // A device or pipe has no length to check: read at most one byte past the bound.
+        var data = new MemoryStream();
+        data.Write(start, 0, read);
+        var buffer = new byte[81_920];
+        int n;
+        while ((n = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (data.Length + n > MaxFileBytes)
+            {
+                throw TooLarge(path);
+            }
+
+            data.Write(buffer, 0, n);
+        }
+
+        return data.ToArray();
     }
 
     /// <summary>Decrypts and authenticates the whole file, finding its key with <paramref name="keys"/>.</summary>
@@ -113,6 +153,9 @@ public static class EncryptedFile
             }
         }
     }
+
+    private static InvalidInputException TooLarge(string path) =>
+        new($"'{path}' is larger than {MaxFileBytes >> 20} MiB, the most an encrypted output is read into memory for; it is not an output this tool wrote, or it was altered.");
 
     private static (string KeyId, int ChunkSize, int HeaderLength) ParseHeader(ReadOnlySpan<byte> data)
     {

@@ -40,7 +40,7 @@ public sealed class WorkerCommandTests
     [InlineData("1.5m", 90_000)]
     [InlineData(" 1H ", 3_600_000)]
     public void Durations_take_milliseconds_seconds_minutes_and_hours(string text, long milliseconds) =>
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100)));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)));
 
     [Theory]
     [InlineData("")]
@@ -52,7 +52,7 @@ public sealed class WorkerCommandTests
     public void Bad_or_too_short_durations_name_the_option_and_the_value(string text)
     {
         var error = Assert.Throws<Backfill.Core.Errors.InvalidInputException>(
-            () => Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100)));
+            () => Backfill.Cli.Commands.WorkerCommand.ParseDuration(text, "--poll", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)));
         Assert.Contains("--poll", error.Message, StringComparison.Ordinal);
     }
 

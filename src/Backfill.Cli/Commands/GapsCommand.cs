@@ -21,11 +21,16 @@ internal static class GapsCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            if (parse.GetValue(limit) is < 1 and var bad)
+            {
+                throw new InvalidInputException($"--limit: {bad} shows no gap; give 1 or more, or leave --limit out to show them all.");
+            }
+
             await using var ledger = await context.OpenLedgerAsync(ct);
             var watch = Stopwatch.StartNew();
             var report = await AnalyzeAsync(context, ledger, range.Read(context), ct);
             watch.Stop();
-            var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(Math.Max(0, n)) : report.Gaps;
+            var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(n) : report.Gaps;
             var table = new ResultTable($"Gaps in {report.Dataset} ({report.Calendar}) {report.From:yyyy-MM-dd} .. {report.To:yyyy-MM-dd}",
                 "date", "category", "attempts", "priority", "progress", "last_error");
             foreach (var gap in shown)

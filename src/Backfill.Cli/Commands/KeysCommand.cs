@@ -111,7 +111,7 @@ internal static class KeysCommand
                 throw new InvalidInputException($"'{path}' does not exist. Encrypted files are under {{processing.outputDirectory}}/{dataset.Layout.Folder}/YYYY/MM/DD/.");
             }
 
-            var plain = EncryptedFile.Decrypt(await File.ReadAllBytesAsync(path, ct), store.Find);
+            var plain = EncryptedFile.Decrypt(await EncryptedFile.ReadFileAsync(path, ct), store.Find);
             try
             {
                 await environment.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(plain));

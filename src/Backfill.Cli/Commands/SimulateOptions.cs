@@ -97,7 +97,7 @@ internal sealed class SimulateOptions
         }
         catch (IOException e)
         {
-            throw new EnvironmentProblemException($"Cannot listen on port {port}: {e.Message}. Choose another with --port (0 = any free port).", e);
+            throw new EnvironmentProblemException($"Cannot listen on port {port}: {e.Message.TrimEnd('.')}. Choose another with --port (0 = any free port).", e);
         }
 
         await using (simulator)

@@ -34,8 +34,8 @@ internal static class WorkerCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var leaseTime = ParseDuration(parse.GetValue(lease)!, "--lease", TimeSpan.FromSeconds(3));
-            var pollTime = ParseDuration(parse.GetValue(poll)!, "--poll", TimeSpan.FromMilliseconds(100));
+            var leaseTime = ParseDuration(parse.GetValue(lease)!, "--lease", TimeSpan.FromSeconds(3), TimeSpan.FromHours(24));
+            var pollTime = ParseDuration(parse.GetValue(poll)!, "--poll", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var calendar = context.Dataset.Calendar;
@@ -62,8 +62,11 @@ internal static class WorkerCommand
         return command;
     }
 
-    /// <summary>Reads <c>500ms</c>, <c>90s</c>, <c>2m</c>, <c>1h</c> (a bare number is seconds).</summary>
-    internal static TimeSpan ParseDuration(string text, string option, TimeSpan minimum)
+    /// <summary>
+    /// Reads <c>500ms</c>, <c>90s</c>, <c>2m</c>, <c>1h</c> (a bare number is seconds) within bounds checked here, so that an
+    /// absurd lease or poll is refused before a date is claimed rather than failing in the ledger's time arithmetic later.
+    /// </summary>
+    internal static TimeSpan ParseDuration(string text, string option, TimeSpan minimum, TimeSpan maximum)
     {
         var trimmed = text.Trim().ToLowerInvariant();
         var unit = trimmed.EndsWith("ms", StringComparison.Ordinal) ? "ms"
@@ -75,13 +78,23 @@ internal static class WorkerCommand
             throw new InvalidInputException($"{option}: '{DateInput.Printable(text)}' is not a duration. Examples: 500ms, 30s, 2m, 1h.");
         }
 
-        var value = unit switch
+        var milliseconds = n * unit switch
         {
-            "h" => TimeSpan.FromHours(Math.Min(n, 24 * 365)),
-            "m" => TimeSpan.FromMinutes(Math.Min(n, 60 * 24 * 365)),
-            "ms" => TimeSpan.FromMilliseconds(Math.Min(n, 1000.0 * 3600 * 24 * 365)),
-            _ => TimeSpan.FromSeconds(Math.Min(n, 3600.0 * 24 * 365)),
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "ms" => 1.0,
+            _ => 1_000.0,
         };
+        if (milliseconds > maximum.TotalMilliseconds)
+        {
+            throw new InvalidInputException($"{option}: {DateInput.Printable(text)} is too long; use at most {Describe(maximum)}.");
+        }
+
+        var value = TimeSpan.FromMilliseconds(milliseconds);
         return value >= minimum ? value : throw new InvalidInputException($"{option}: {DateInput.Printable(text)} is too short; use at least {minimum.TotalSeconds:0.#}s.");
     }
+
+    private static string Describe(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours % 1 == 0
+        ? $"{span.TotalHours:0}h"
+        : $"{span.TotalSeconds:0.#}s";
 }

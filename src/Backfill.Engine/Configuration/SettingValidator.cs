@@ -7,6 +7,12 @@ namespace Backfill.Engine.Configuration;
 /// <summary>Type-checks and normalises setting values. Messages name the key, the value and the fix.</summary>
 public static class SettingValidator
 {
+    /// <summary>The longest full path accepted (Linux's PATH_MAX).</summary>
+    public const int MaxPathLength = 4096;
+
+    /// <summary>The longest folder or file name accepted (NAME_MAX on common filesystems).</summary>
+    public const int MaxPathSegmentLength = 255;
+
     /// <summary>Returns the normalised value, or throws <see cref="InvalidInputException"/>.</summary>
     public static string Validate(SettingDefinition definition, string? value)
     {
@@ -27,11 +33,7 @@ public static class SettingValidator
                     throw new InvalidInputException($"{key}: '{shown}' is not an http(s) URL. Use a full URL such as {definition.Example}.");
                 }
 
-                if (!string.IsNullOrEmpty(uri.UserInfo))
-                {
-                    throw new InvalidInputException($"{key}: the URL must not carry credentials. Remove the 'user:password@' part.");
-                }
-
+                RefuseUserInfo(key, uri);
                 return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
             case SettingKind.Date:
@@ -216,11 +218,42 @@ public static class SettingValidator
         return string.Join(',', chosen);
     }
 
+    /// <summary>
+    /// Refuses a URL that carries a user name or password: stored settings are plain text in the ledger. The message never
+    /// shows the URL, since the secret is in it.
+    /// </summary>
+    public static void RefuseUserInfo(string key, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new InvalidInputException($"{key}: the URL must not carry credentials. Remove the 'user:password@' part.");
+        }
+    }
+
     public static void CheckPath(string key, string text)
     {
         if (text.Contains('\0', StringComparison.Ordinal) || text.Any(char.IsControl))
         {
             throw new InvalidInputException($"{key}: the path contains control characters. Type a plain path.");
         }
+
+        // Checked when the value is set, so that a run does not download a whole day before the filesystem refuses the path.
+        var full = text.Length > MaxPathLength ? text : Path.GetFullPath(text);
+        if (full.Length > MaxPathLength)
+        {
+            throw new InvalidInputException(
+                $"{key}: the path '{Shorten(text)}' is {full.Length} characters long in full; use a path of at most {MaxPathLength} characters.");
+        }
+
+        var longest = full.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).MaxBy(s => s.Length) ?? string.Empty;
+        if (longest.Length > MaxPathSegmentLength)
+        {
+            throw new InvalidInputException(
+                $"{key}: the path '{Shorten(text)}' has a folder or file name of {longest.Length} characters ('{Shorten(longest)}'); use names of at most {MaxPathSegmentLength} characters.");
+        }
     }
+
+    private static string Shorten(string text) =>
+        text.Length <= 60 ? DateInput.Printable(text) : $"{DateInput.Printable(text[..40])}…{DateInput.Printable(text[^16..])}";
 }

@@ -1,3 +1,4 @@
+using Backfill.Core.Errors;
 using Backfill.Engine.Configuration;
 using Backfill.Sources.CryptoLake.Lake;
 
@@ -37,6 +38,18 @@ public static class CryptoBookSettings
     {
         if (text.Contains("://", StringComparison.Ordinal))
         {
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri))
+            {
+                SettingValidator.RefuseUserInfo(CryptoLakeBaseUrl, uri);
+
+                // A query is where signed or token URLs keep their secret, and the S3 listing writes its own query anyway.
+                if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+                {
+                    throw new InvalidInputException(
+                        $"{CryptoLakeBaseUrl}: the URL must not carry a query string (it may hold a token). Remove the '?...' part and give the bucket's base, e.g. https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed.");
+                }
+            }
+
             using var store = LakeStore.Open(text);
             return text.TrimEnd('/');
         }
