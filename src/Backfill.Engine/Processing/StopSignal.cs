@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backfill.Core.IO;
 
 namespace Backfill.Engine.Processing;
 
@@ -33,7 +34,7 @@ public sealed class StopSignal : IDisposable
     public static string Request(string tempRoot)
     {
         var directory = EnginePaths.ControlDirectory(tempRoot);
-        Directory.CreateDirectory(directory);
+        OwnerOnly.CreateDirectory(directory);
         foreach (var old in Directory.EnumerateFiles(directory, "stop-*"))
         {
             if (File.GetLastWriteTimeUtc(old) < DateTime.UtcNow.AddDays(-1))

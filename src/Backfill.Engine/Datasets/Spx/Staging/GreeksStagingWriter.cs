@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Backfill.Core.IO;
 using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Storage.Publish;
 using F = Backfill.Engine.Datasets.Spx.Staging.GreeksStagingFormat;
@@ -43,7 +44,7 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         GreeksStaging.ValidateName(subUnitName);
-        Directory.CreateDirectory(directory);
+        OwnerOnly.CreateDirectory(directory);
         return new GreeksStagingWriter(directory, subUnitName);
     }
 

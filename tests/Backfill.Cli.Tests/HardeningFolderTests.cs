@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Backfill.Core.IO;
+
+namespace Backfill.Cli.Tests;
+
+/// <summary>
+/// What the tool creates is owner-only whatever the umask, it never writes through a link it did not make, a mistyped
+/// ledger URL is refused, and commands that only read leave nothing behind. The umask is process-wide: these run alone.
+/// </summary>
+[Collection(ProcessWideState.Name)]
+public sealed partial class HardeningFolderTests : IDisposable
+{
+    private readonly CliRunner _cli = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Every_folder_and_file_a_demo_run_creates_is_owner_only_even_under_an_open_umask()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        string? folder = null;
+        var previous = Umask(0);
+        try
+        {
+            var result = await _cli.RunAsync("demo", "--dataset", "crypto-book", "--date", "2024-08-08", "--scale", "0.02", "--keep");
+            Assert.True(result.ExitCode == 0, result.ToString());
+            folder = KeptLine().Match(result.Out).Groups[1].Value;
+            Assert.True(Directory.Exists(folder), result.Out);
+        }
+        finally
+        {
+            Umask(previous);
+        }
+
+        try
+        {
+            AssertOwnerOnlyTree(folder);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_db_path_gets_every_missing_parent_folder_owner_only_even_under_an_open_umask()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var db = Path.Combine(_cli.Folder, "ledgers", "team", "backfill.db");
+        var previous = Umask(0);
+        try
+        {
+            var result = await _cli.RunAsync("--db", db, "config", "set", "thetadata.baseUrl", "http://127.0.0.1:25503/");
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        finally
+        {
+            Umask(previous);
+        }
+
+        AssertOwnerOnlyTree(Path.Combine(_cli.Folder, "ledgers"));
+    }
+
+    [Fact]
+    public void Creating_a_folder_creates_each_missing_level_owner_only_even_under_an_open_umask()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var root = Path.Combine(_cli.Folder, "temp");
+        var previous = Umask(0);
+        try
+        {
+            OwnerOnly.CreateDirectoryBelow(root, Path.Combine(root, "any", "staging", "2025-01-02"));
+        }
+        finally
+        {
+            Umask(previous);
+        }
+
+        AssertOwnerOnlyTree(root);
+    }
+
+    [Theory]
+    [InlineData("any")]
+    [InlineData("any/staging")]
+    [InlineData("any/staging/2025-01-02")]
+    public void Staging_refuses_to_write_through_a_planted_symlink_and_names_it(string planted)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var root = Path.Combine(_cli.Folder, "temp");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_cli.Folder, "elsewhere")).FullName;
+        var link = Path.Combine(root, planted);
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        Directory.CreateSymbolicLink(link, elsewhere);
+
+        var e = Assert.Throws<UnsafeFolderException>(() => OwnerOnly.CreateDirectoryBelow(root, Path.Combine(root, "any", "staging", "2025-01-02")));
+        Assert.Equal(link, e.Path);
+        Assert.Contains(link, e.Message, StringComparison.Ordinal);
+        Assert.Contains("Remove it", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    private static void AssertOwnerOnlyTree(string root)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        Assert.Equal(OwnerOnly.DirectoryMode, File.GetUnixFileMode(root));
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+        {
+            var expected = entry is DirectoryInfo ? OwnerOnly.DirectoryMode : OwnerOnly.FileMode;
+            Assert.True(expected == entry.UnixFileMode, $"{entry.FullName} is {entry.UnixFileMode}, not {expected}");
+        }
+    }
+
+    private static uint Umask(uint mask) => NativeMethods.umask(mask);
+
+    [GeneratedRegex(@"Kept (\S+)\.\s*$", RegexOptions.Multiline)]
+    private static partial Regex KeptLine();
+
+    private static class NativeMethods
+    {
+        [DllImport("libc", EntryPoint = "umask")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        internal static extern uint umask(uint mask);
+    }
+}
