@@ -135,6 +135,12 @@ internal sealed class CommandContext
 
         if (Parse.GetValue(GlobalOptions.Database) is { } db)
         {
+            if (!Backfill.Ledger.Postgres.PostgresUrl.IsPostgres(db) && Backfill.Ledger.Postgres.PostgresUrl.LooksLikeUrl(db))
+            {
+                // The value is not echoed: a mistyped URL usually holds a password.
+                throw new InvalidInputException("--db looks like a URL but is not a PostgreSQL URL. Use postgres://user:password@host:5432/database for a shared ledger, or a file path for SQLite.");
+            }
+
             flags[Backfill.Ledger.Postgres.PostgresUrl.IsPostgres(db) ? Settings.DatabaseUrl : Settings.DatabasePath] = db;
         }
 

@@ -117,6 +117,27 @@ public sealed partial class HardeningFolderTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
     }
 
+    [Theory]
+    [InlineData("postgres:bob:PW77@127.0.0.1/db")]
+    [InlineData("postgresql:/bob:PW77@127.0.0.1/db")]
+    [InlineData("bob:PW77@127.0.0.1/db")]
+    [InlineData("mysql://bob:PW77@127.0.0.1/db")]
+    public async Task A_db_value_shaped_like_a_url_but_not_a_postgres_url_is_refused_without_showing_the_password(string db)
+    {
+        var result = await _cli.RunAsync("--db", db, "config", "set", "thetadata.baseUrl", "http://127.0.0.1:25503/");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("postgres://", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("PW77", result.Error + result.Out, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(db.Split('/')[0]), "no folder named after the password");
+    }
+
+    [Theory]
+    [InlineData(@"C:\ledgers\backfill.db")]
+    [InlineData("ledgers/backfill.db")]
+    [InlineData("backfill@home.db")]
+    public void A_file_path_or_drive_letter_is_not_taken_for_a_url(string db) =>
+        Assert.False(Backfill.Ledger.Postgres.PostgresUrl.LooksLikeUrl(db));
+
     private static void AssertOwnerOnlyTree(string root)
     {
         if (OperatingSystem.IsWindows())
