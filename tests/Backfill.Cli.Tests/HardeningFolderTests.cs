@@ -138,6 +138,22 @@ public sealed partial class HardeningFolderTests : IDisposable
     public void A_file_path_or_drive_letter_is_not_taken_for_a_url(string db) =>
         Assert.False(Backfill.Ledger.Postgres.PostgresUrl.LooksLikeUrl(db));
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("gaps")]
+    [InlineData("list")]
+    [InlineData("verify")]
+    [InlineData("health")]
+    public async Task A_read_only_command_without_a_ledger_says_so_with_exit_3_and_creates_nothing(string command)
+    {
+        var folder = Path.Combine(_cli.Folder, "not-yet");
+        var db = Path.Combine(folder, "backfill.db");
+        var result = await _cli.RunAsync("--db", db, command);
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"No ledger at {db} yet: run a processing command or 'backfill config set' first", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder), "the ledger's folder is not created");
+    }
+
     private static void AssertOwnerOnlyTree(string root)
     {
         if (OperatingSystem.IsWindows())

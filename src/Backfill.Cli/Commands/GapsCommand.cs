@@ -21,7 +21,7 @@ internal static class GapsCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var watch = Stopwatch.StartNew();
             var report = await AnalyzeAsync(context, ledger, range.Read(context), ct);
             watch.Stop();
