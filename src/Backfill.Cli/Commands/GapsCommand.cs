@@ -21,9 +21,11 @@ internal static class GapsCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            // A mistyped range is exit 2 whether or not a ledger exists yet.
+            var requested = range.Read(context);
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var watch = Stopwatch.StartNew();
-            var report = await AnalyzeAsync(context, ledger, range.Read(context), ct);
+            var report = await AnalyzeAsync(context, ledger, requested, ct);
             watch.Stop();
             var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(Math.Max(0, n)) : report.Gaps;
             var table = new ResultTable($"Gaps in {report.Dataset} ({report.Calendar}) {report.From:yyyy-MM-dd} .. {report.To:yyyy-MM-dd}",
