@@ -199,9 +199,13 @@ public sealed class SqliteLedger : SqlLedger
 
         foreach (var file in new[] { FullPath, FullPath + "-wal", FullPath + "-shm" })
         {
-            if (File.Exists(file))
+            try
             {
                 File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            catch (FileNotFoundException)
+            {
+                // -wal and -shm exist only while a connection is open: the last one closing removes them.
             }
         }
     }
