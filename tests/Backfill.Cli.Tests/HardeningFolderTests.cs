@@ -15,8 +15,11 @@ public sealed partial class HardeningFolderTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    [Fact]
-    public async Task Every_folder_and_file_a_demo_run_creates_is_owner_only_even_under_an_open_umask()
+    [Theory]
+    [InlineData("crypto-book", "staging", "--date", "2024-08-08", "--scale", "0.02")]
+    [InlineData("fop", "selections")]
+    [InlineData("ohlcv", "files")]
+    public async Task Every_folder_and_file_a_demo_run_creates_is_owner_only_even_under_an_open_umask(string dataset, string made, params string[] options)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -27,7 +30,9 @@ public sealed partial class HardeningFolderTests : IDisposable
         var previous = Umask(0);
         try
         {
-            var result = await _cli.RunAsync("demo", "--dataset", "crypto-book", "--date", "2024-08-08", "--scale", "0.02", "--keep");
+            // The ohlcv demo processes June 2025 and backs it up: its clock must be past that month.
+            using var cli = new CliRunner(new DateTimeOffset(2025, 7, 1, 12, 0, 0, TimeSpan.Zero));
+            var result = await cli.RunAsync(["demo", "--dataset", dataset, .. options, "--keep"]);
             Assert.True(result.ExitCode == 0, result.ToString());
             folder = KeptLine().Match(result.Out).Groups[1].Value;
             Assert.True(Directory.Exists(folder), result.Out);
@@ -39,6 +44,7 @@ public sealed partial class HardeningFolderTests : IDisposable
 
         try
         {
+            Assert.NotEmpty(Directory.EnumerateDirectories(folder, made, SearchOption.AllDirectories));
             AssertOwnerOnlyTree(folder);
         }
         finally
