@@ -78,6 +78,30 @@ public sealed partial class HardeningFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_request_makes_its_temp_and_control_folders_and_file_owner_only_even_under_an_open_umask()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var temp = Path.Combine(_cli.Folder, "temp");
+        var previous = Umask(0);
+        try
+        {
+            var result = await _cli.RunAsync("stop", "--set", $"processing.tempDirectory={temp}");
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        finally
+        {
+            Umask(previous);
+        }
+
+        Assert.Single(Directory.GetFiles(temp, "stop-*", SearchOption.AllDirectories));
+        AssertOwnerOnlyTree(temp);
+    }
+
+    [Fact]
     public void Creating_a_folder_creates_each_missing_level_owner_only_even_under_an_open_umask()
     {
         if (OperatingSystem.IsWindows())

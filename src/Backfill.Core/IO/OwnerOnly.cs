@@ -62,16 +62,22 @@ public static class OwnerOnly
         CreateDirectory(fullPath);
     }
 
+    /// <summary>Options that open a file for writing and, when it is created, make it 0600.</summary>
+    public static FileStreamOptions WriteOptions(System.IO.FileMode mode, FileOptions options = FileOptions.None, int bufferSize = 4096)
+    {
+        var result = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None, Options = options, BufferSize = bufferSize };
+        if (!OperatingSystem.IsWindows())
+        {
+            result.UnixCreateMode = FileMode;
+        }
+
+        return result;
+    }
+
     /// <summary>Writes <paramref name="contents"/> to a new file (replacing nothing) readable only by its owner.</summary>
     public static async Task WriteNewFileAsync(string path, string contents, CancellationToken cancellationToken)
     {
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = FileMode;
-        }
-
-        await using var stream = new FileStream(path, options);
+        await using var stream = new FileStream(path, WriteOptions(System.IO.FileMode.CreateNew, FileOptions.Asynchronous));
         await using var writer = new StreamWriter(stream);
         await writer.WriteAsync(contents.AsMemory(), cancellationToken);
     }

@@ -44,7 +44,11 @@ public sealed class StopSignal : IDisposable
         }
 
         var path = Path.Combine(directory, $"stop-{DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Environment.ProcessId}");
-        File.WriteAllText(path, $"stop requested by {Environment.UserName} at {DateTime.UtcNow:O}\n");
+        using (var writer = new StreamWriter(new FileStream(path, OwnerOnly.WriteOptions(FileMode.CreateNew))))
+        {
+            writer.Write($"stop requested by {Environment.UserName} at {DateTime.UtcNow:O}\n");
+        }
+
         return path;
     }
 

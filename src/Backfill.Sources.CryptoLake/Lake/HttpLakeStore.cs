@@ -89,7 +89,7 @@ internal sealed class HttpLakeStore : LakeStore
                 var expected = response.Content.Headers.ContentLength;
                 long written;
                 await using (var body = await response.Content.ReadAsStreamAsync(ct))
-                await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var file = new FileStream(path, OwnerOnly.WriteOptions(FileMode.Create, FileOptions.Asynchronous, 1 << 16)))
                 {
                     try
                     {

@@ -26,7 +26,7 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
     {
         PartialPath = Path.Combine(directory, subUnitName + F.PartialExtension);
         CompletePath = Path.Combine(directory, subUnitName + F.CompleteExtension);
-        _stream = new FileStream(PartialPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        _stream = new FileStream(PartialPath, OwnerOnly.WriteOptions(FileMode.Create, FileOptions.Asynchronous, bufferSize: 0));
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
