@@ -80,7 +80,10 @@ internal sealed class CommandContext
     public void Override(string key, string value) => _overrides[key] = value;
 
     /// <summary>Opens (and migrates) the ledger chosen by --db, BACKFILL_DATABASE_URL, BACKFILL_DATABASE_PATH or the default.</summary>
-    public Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken) => SharedLedger.OpenAsync(this, cancellationToken);
+    public Task<ILedger> OpenLedgerAsync(CancellationToken cancellationToken) => SharedLedger.OpenAsync(this, create: true, cancellationToken);
+
+    /// <summary>Opens the ledger for a command that only reads: a SQLite ledger that does not exist yet is exit 3, not created.</summary>
+    public Task<ILedger> OpenExistingLedgerAsync(CancellationToken cancellationToken) => SharedLedger.OpenAsync(this, create: false, cancellationToken);
 
     /// <summary>Validated settings for processing commands.</summary>
     public Task<EffectiveSettings> LoadSettingsAsync(ILedger ledger, CancellationToken cancellationToken) =>
@@ -135,6 +138,12 @@ internal sealed class CommandContext
 
         if (Parse.GetValue(GlobalOptions.Database) is { } db)
         {
+            if (!Backfill.Ledger.Postgres.PostgresUrl.IsPostgres(db) && Backfill.Ledger.Postgres.PostgresUrl.LooksLikeUrl(db))
+            {
+                // The value is not echoed: a mistyped URL usually holds a password.
+                throw new InvalidInputException("--db looks like a URL but is not a PostgreSQL URL. Use postgres://user:password@host:5432/database for a shared ledger, or a file path for SQLite.");
+            }
+
             flags[Backfill.Ledger.Postgres.PostgresUrl.IsPostgres(db) ? Settings.DatabaseUrl : Settings.DatabasePath] = db;
         }
 

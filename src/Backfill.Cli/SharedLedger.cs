@@ -27,9 +27,15 @@ internal static class SharedLedger
     }
 
     /// <summary>Opens and migrates the ledger <see cref="Choose"/> names; anything that keeps it from opening is exit 3 with the fix.</summary>
-    public static async Task<ILedger> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    /// <param name="create">False for commands that only read: they must leave no file or folder behind.</param>
+    public static async Task<ILedger> OpenAsync(CommandContext context, bool create, CancellationToken cancellationToken)
     {
         var (location, shared) = Choose(context);
+        if (!create && !shared && !File.Exists(location))
+        {
+            throw new EnvironmentProblemException($"No ledger at {Path.GetFullPath(location)} yet: run a processing command or 'backfill config set' first.");
+        }
+
         var ledger = LedgerFactory.Create(location, context.Environment.Time);
         try
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Backfill.Core.Errors;
+using Backfill.Core.IO;
 
 namespace Backfill.Encryption;
 
@@ -14,7 +15,6 @@ public sealed class KeyStore
 {
     public const string EnvironmentVariable = "OHLCV_ENCRYPTION_KEY";
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private KeyStore(string path, IReadOnlyList<EncryptionKey> fileKeys, EncryptionKey? environmentKey, IKeyring? keyring = null)
     {
@@ -107,14 +107,7 @@ public sealed class KeyStore
         }
 
         var directory = System.IO.Path.GetDirectoryName(Path)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else if (!Directory.Exists(directory))
-        {
-            Directory.CreateDirectory(directory, PrivateDirectory);
-        }
+        OwnerOnly.CreateDirectory(directory);
 
         var json = ToJson();
         var temp = System.IO.Path.Combine(directory, "." + System.IO.Path.GetFileName(Path) + "." + Guid.NewGuid().ToString("N") + ".tmp");

@@ -30,7 +30,7 @@ public sealed class CommandLineTests
         using var cli = new CliRunner();
         var blocker = Path.Combine(cli.Folder, "file");
         await File.WriteAllTextAsync(blocker, "x", TestContext.Current.CancellationToken);
-        var result = await cli.RunAsync("status", "--db", Path.Combine(blocker, "sub", "b.db"));
+        var result = await cli.RunAsync("config", "set", "processing.startDate", "2024-01-02", "--db", Path.Combine(blocker, "sub", "b.db"));
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("Cannot open the ledger", result.Error, StringComparison.Ordinal);
     }

@@ -17,10 +17,18 @@ public sealed class GapsCommandTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>gaps only reads: it needs a ledger that exists.</summary>
+    private static async Task CreateLedgerAsync(CliRunner cli)
+    {
+        await using var ledger = new SqliteLedger(cli.Db, cli.Clock);
+        await ledger.MigrateAsync(Ct);
+    }
+
     [Fact]
     public async Task Gaps_over_2024_are_exactly_the_weekdays_minus_the_published_holidays()
     {
         using var cli = new CliRunner();
+        await CreateLedgerAsync(cli);
         var result = await cli.RunAsync("gaps", "--from", "2024-01-01", "--to", "2024-12-31", "--format", "json");
         Assert.True(result.ExitCode == 0, result.ToString());
         var dates = result.Json().EnumerateArray().Select(e => DateOnly.Parse(e.GetProperty("date").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
@@ -85,6 +93,7 @@ public sealed class GapsCommandTests
     public async Task Gaps_never_include_sessions_that_are_not_complete_yet()
     {
         using var cli = new CliRunner(new DateTimeOffset(2024, 7, 3, 15, 0, 0, TimeSpan.Zero));
+        await CreateLedgerAsync(cli);
         var result = await cli.RunAsync("gaps", "--from", "2024-07-01", "--to", "2024-07-31", "--format", "csv");
         Assert.Equal(0, result.ExitCode);
         var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -96,6 +105,7 @@ public sealed class GapsCommandTests
     public async Task Last_30_days_is_a_relative_range()
     {
         using var cli = new CliRunner(new DateTimeOffset(2024, 12, 31, 23, 0, 0, TimeSpan.Zero));
+        await CreateLedgerAsync(cli);
         var result = await cli.RunAsync("gaps", "--last", "30d", "--format", "json");
         Assert.True(result.ExitCode == 0, result.ToString());
         var dates = result.Json().EnumerateArray().Select(e => e.GetProperty("date").GetString()).ToList();
@@ -131,6 +141,7 @@ public sealed class GapsCommandTests
     public async Task Without_a_start_date_gaps_explain_how_to_set_one()
     {
         using var cli = new CliRunner();
+        await CreateLedgerAsync(cli);
         var result = await cli.RunAsync("gaps");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("processing.startDate", result.Error, StringComparison.Ordinal);

@@ -208,8 +208,9 @@ public sealed class OhlcvBackupCommandTests : IAsyncLifetime
         }
 
         var before = await Ohlcv("verify", "--format", "json");
-        Assert.Equal(1, before.ExitCode); // three extra files: the new ledger knows none of them
-        Assert.All(before.Json().EnumerateArray(), r => Assert.Equal("extra", r.GetProperty("status").GetString()));
+        Assert.Equal(3, before.ExitCode); // verify only reads: it creates no ledger
+        Assert.Contains("No ledger at", before.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_cli.Folder, "backfill.db*"));
 
         var recover = await Ohlcv("recover", "--format", "json");
         Assert.True(recover.ExitCode == 0, recover.ToString());

@@ -26,9 +26,11 @@ internal static class GapsCommand
                 throw new InvalidInputException($"--limit: {bad} shows no gap; give 1 or more, or leave --limit out to show them all.");
             }
 
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            // A mistyped range is exit 2 whether or not a ledger exists yet.
+            var requested = range.Read(context);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var watch = Stopwatch.StartNew();
-            var report = await AnalyzeAsync(context, ledger, range.Read(context), ct);
+            var report = await AnalyzeAsync(context, ledger, requested, ct);
             watch.Stop();
             var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(n) : report.Gaps;
             var table = new ResultTable($"Gaps in {report.Dataset} ({report.Calendar}) {report.From:yyyy-MM-dd} .. {report.To:yyyy-MM-dd}",

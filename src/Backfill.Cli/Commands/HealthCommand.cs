@@ -13,7 +13,7 @@ internal static class HealthCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var report = await new HealthChecker(ledger, settings, ct2 => context.Dataset.CheckSourceAsync(context.Host(ledger), settings, ct2)).CheckAsync(ct);
             var table = new ResultTable($"Health of {context.Dataset.Name}", "check", "status", "detail", "ms");

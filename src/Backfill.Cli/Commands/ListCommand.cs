@@ -30,7 +30,7 @@ internal static class ListCommand
             }
 
             var dataset = context.Dataset;
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var units = await ledger.ListUnitsAsync(dataset.Name, from, to, filter, ct);
             var table = new ResultTable($"{dataset.Name} units", "date", "status", "attempts", "rows", "bytes", "duration_ms", "quality", "sha256", "last_error", "file");
             foreach (var u in units)

@@ -16,7 +16,7 @@ internal static class StatusCommand
         {
             var context = new CommandContext(parse, environment);
             var dataset = context.Dataset;
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var summary = await ledger.GetSummaryAsync(dataset.Name, ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             GapReport? gaps = null;

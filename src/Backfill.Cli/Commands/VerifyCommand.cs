@@ -19,7 +19,7 @@ internal static class VerifyCommand
         {
             var context = new CommandContext(parse, environment);
             var (from, to) = range.Read(context);
-            await using var ledger = await context.OpenLedgerAsync(ct);
+            await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             // The dataset reads its own outputs (an encrypted dataset decrypts them in memory; a missing key store is an error, exit 2).
             var dataset = context.Dataset;

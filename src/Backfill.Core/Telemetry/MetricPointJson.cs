@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Backfill.Core.IO;
 
 namespace Backfill.Core.Telemetry;
 
@@ -99,14 +100,7 @@ public static class MetricPointJson
     public static void WriteFile(string path, ReadOnlySpan<byte> lines, bool append)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else if (!Directory.Exists(folder))
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        OwnerOnly.CreateDirectory(folder);
 
         if (append)
         {

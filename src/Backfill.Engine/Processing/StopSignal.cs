@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backfill.Core.IO;
 
 namespace Backfill.Engine.Processing;
 
@@ -33,7 +34,7 @@ public sealed class StopSignal : IDisposable
     public static string Request(string tempRoot)
     {
         var directory = EnginePaths.ControlDirectory(tempRoot);
-        Directory.CreateDirectory(directory);
+        OwnerOnly.CreateDirectory(directory);
         foreach (var old in Directory.EnumerateFiles(directory, "stop-*"))
         {
             if (File.GetLastWriteTimeUtc(old) < DateTime.UtcNow.AddDays(-1))
@@ -43,7 +44,11 @@ public sealed class StopSignal : IDisposable
         }
 
         var path = Path.Combine(directory, $"stop-{DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff", CultureInfo.InvariantCulture)}-{Environment.ProcessId}");
-        File.WriteAllText(path, $"stop requested by {Environment.UserName} at {DateTime.UtcNow:O}\n");
+        using (var writer = new StreamWriter(new FileStream(path, OwnerOnly.WriteOptions(FileMode.CreateNew))))
+        {
+            writer.Write($"stop requested by {Environment.UserName} at {DateTime.UtcNow:O}\n");
+        }
+
         return path;
     }
 

@@ -1,3 +1,4 @@
+using Backfill.Core.IO;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
 using Backfill.Storage.Outputs;
@@ -9,14 +10,16 @@ public sealed class UnitContext
 {
     private readonly TimeProvider _time;
     private readonly long _started;
+    private readonly string _tempRoot;
 
-    internal UnitContext(UnitClaim claim, UnitProgress progress, ILedger ledger, IOutputStore output, string stagingDirectory, TimeProvider time)
+    internal UnitContext(UnitClaim claim, UnitProgress progress, ILedger ledger, IOutputStore output, string stagingDirectory, string tempRoot, TimeProvider time)
     {
         Claim = claim;
         Progress = progress;
         Ledger = ledger;
         Output = output;
         StagingDirectory = stagingDirectory;
+        _tempRoot = tempRoot;
         _time = time;
         _started = time.GetTimestamp();
     }
@@ -40,6 +43,14 @@ public sealed class UnitContext
 
     /// <summary>This date's resumable work folder (<c>{temp}/{dataset}/staging/YYYY-MM-DD</c>); not created until used.</summary>
     public string StagingDirectory { get; }
+
+    /// <summary>Creates <see cref="StagingDirectory"/> (every missing level 0700) and returns it.</summary>
+    /// <exception cref="UnsafeFolderException">A level below the temp folder is a symbolic link: it is not followed.</exception>
+    public string CreateStagingDirectory()
+    {
+        OwnerOnly.CreateDirectoryBelow(_tempRoot, StagingDirectory);
+        return StagingDirectory;
+    }
 
     /// <summary>Time since the claim, on the injected clock.</summary>
     public TimeSpan Elapsed => _time.GetElapsedTime(_started);

@@ -61,7 +61,7 @@ public sealed class UnitLifecycle : IUnitProcessor
         try
         {
             var staging = EnginePaths.StagingDirectory(_options.TempDirectory, claim.Dataset, date);
-            var product = await _producer.ProduceAsync(new UnitContext(claim, progress, _ledger, _output, staging, _time), stop, abort);
+            var product = await _producer.ProduceAsync(new UnitContext(claim, progress, _ledger, _output, staging, _options.TempDirectory, _time), stop, abort);
             var elapsed = _time.GetElapsedTime(started);
             var requests = _producer.RequestsSent - requestsBefore;
             if (product.IsInterrupted)

@@ -32,6 +32,27 @@ public sealed partial class PostgresUrl
         text is not null && (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) ||
                              text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// True when <paramref name="text"/> is shaped like a URL (a scheme such as <c>postgres:</c> that is not a Windows
+    /// drive letter, or <c>user@host/…</c>): a mistyped ledger URL must be refused, not taken for a file name that
+    /// would hold the password.
+    /// </summary>
+    public static bool LooksLikeUrl(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        var slash = text.IndexOfAny(['/', '\\']);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var scheme = colon > 1 && (slash < 0 || colon < slash) && char.IsAsciiLetter(text[0]) &&
+                     text[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        var userInfo = at >= 0 && slash > at;
+        return scheme || userInfo;
+    }
+
     /// <summary>Parses the URL, or throws <see cref="FormatException"/> with a message that never holds the password.</summary>
     public static PostgresUrl Parse(string text)
     {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Backfill.Core.IO;
 using Backfill.Ledger.Model;
 using Backfill.Ledger.Sql;
 using Microsoft.Data.Sqlite;
@@ -84,16 +85,9 @@ public sealed class SqliteLedger : SqlLedger
     public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(FullPath);
-        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        if (!string.IsNullOrEmpty(directory))
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            OwnerOnly.CreateDirectory(directory);
         }
 
         // The journal mode cannot change inside the migration's transaction; it stays with the file.
@@ -205,9 +199,13 @@ public sealed class SqliteLedger : SqlLedger
 
         foreach (var file in new[] { FullPath, FullPath + "-wal", FullPath + "-shm" })
         {
-            if (File.Exists(file))
+            try
             {
                 File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            catch (FileNotFoundException)
+            {
+                // -wal and -shm exist only while a connection is open: the last one closing removes them.
             }
         }
     }

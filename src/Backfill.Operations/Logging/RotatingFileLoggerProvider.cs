@@ -72,7 +72,7 @@ public sealed class RotatingFileLoggerProvider : ILoggerProvider
     private void Open(string path)
     {
         _file?.Dispose();
-        SecureFolder.Create(_options.Directory);
+        Backfill.Core.IO.OwnerOnly.CreateDirectory(_options.Directory);
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         if (!OperatingSystem.IsWindows())
         {

@@ -1,3 +1,4 @@
+using Backfill.Core.IO;
 using Backfill.Sources.CryptoLake.Book;
 using Backfill.Sources.CryptoLake.Lake;
 using ParquetSharp;
@@ -36,7 +37,7 @@ public static class CryptoLakeMarket
         string PathOf(LakeTable table)
         {
             var dir = Path.Combine(root, LakePartition.Create(table, options.Exchange, options.Symbol, date).RelativePrefix.TrimEnd('/'));
-            Directory.CreateDirectory(dir);
+            OwnerOnly.CreateDirectory(dir);
             return Path.Combine(dir, "1.snappy.parquet");
         }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Xml;
 using Backfill.Core.Errors;
+using Backfill.Core.IO;
 using Backfill.Core.Text;
 using Backfill.Core.Time;
 using Polly;
@@ -76,7 +77,7 @@ internal sealed class HttpLakeStore : LakeStore
 
     public override async Task<LakeFile> FetchAsync(LakePartition partition, string name, string scratchDirectory, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(scratchDirectory);
+        OwnerOnly.CreateDirectory(scratchDirectory);
         var key = _keyPrefix + partition.RelativePrefix + CheckName(name);
         var uri = new Uri(_root, string.Join('/', key.Split('/').Select(Uri.EscapeDataString)));
         var path = Path.Combine(scratchDirectory, $"{Guid.NewGuid():N}.parquet.part");
@@ -88,7 +89,7 @@ internal sealed class HttpLakeStore : LakeStore
                 var expected = response.Content.Headers.ContentLength;
                 long written;
                 await using (var body = await response.Content.ReadAsStreamAsync(ct))
-                await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                await using (var file = new FileStream(path, OwnerOnly.WriteOptions(FileMode.Create, FileOptions.Asynchronous, 1 << 16)))
                 {
                     try
                     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Backfill.Core.IO;
 
 namespace Backfill.Storage.Publish;
 
@@ -14,7 +15,6 @@ public sealed class AtomicFilePublisher
     public const string IncomingFolderName = ".incoming";
 
     private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode DirectoryMode0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly string _workDirectory;
     private readonly string _outputRoot;
@@ -143,27 +143,7 @@ public sealed class AtomicFilePublisher
         }
     }
 
-    private static void CreateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            // CreateDirectory(path, mode) applies the mode to the last level only: create each missing level.
-            var missing = new Stack<string>();
-            for (var d = Path.GetFullPath(path); !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
-            {
-                missing.Push(d);
-            }
-
-            while (missing.TryPop(out var d))
-            {
-                Directory.CreateDirectory(d, DirectoryMode0700);
-            }
-        }
-    }
+    private static void CreateDirectory(string path) => OwnerOnly.CreateDirectory(path);
 
     private static void TryDelete(string path)
     {

@@ -40,8 +40,7 @@ public sealed class CryptoBookDayProducer(LakeStore store, CryptoBookOptions boo
         var progress = unit.Progress;
         var ledger = unit.Ledger;
         progress.Phase = "downloading";
-        var staging = unit.StagingDirectory;
-        SecureDirectory.Create(staging);
+        var staging = unit.CreateStagingDirectory();
         var done = (await ledger.GetCompletedSubUnitsAsync(dataset, date, abort)).Select(s => s.SubUnit).ToHashSet(StringComparer.Ordinal);
         var files = new Dictionary<LakeTable, List<string>>();
         var resumed = 0;

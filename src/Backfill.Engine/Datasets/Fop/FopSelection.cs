@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
+using Backfill.Core.IO;
 using Backfill.Quant;
 using Backfill.Sources.Databento.Cme;
 
@@ -112,9 +113,9 @@ public sealed class FopSelector(FopMarketData data, FopStrategy strategy, string
         }
 
         var selection = await ComputeAsync(rollDate, contract, cancellationToken);
-        Directory.CreateDirectory(cacheDirectory);
+        OwnerOnly.CreateDirectory(cacheDirectory);
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(selection, Json), cancellationToken);
+        await OwnerOnly.WriteNewFileAsync(temp, JsonSerializer.Serialize(selection, Json), cancellationToken);
         File.Move(temp, path, overwrite: true);
         Computed++;
         return selection;

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.Security.Cryptography;
 using Backfill.Core.Errors;
+using Backfill.Core.IO;
 using Backfill.Encryption;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
@@ -20,7 +21,6 @@ public static class OhlcvBackup
 {
     public const string Dataset = OhlcvDataset.DatasetName;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode PrivateDirectory = PrivateFile | UnixFileMode.UserExecute;
 
     /// <summary>Default destination: a <c>backups</c> folder beside the output directory.</summary>
     public static string DefaultDestination(string outputRoot) =>
@@ -274,15 +274,5 @@ public static class OhlcvBackup
         return new FileStream(path, options);
     }
 
-    private static void CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, PrivateDirectory);
-        }
-    }
+    private static void CreatePrivateDirectory(string path) => OwnerOnly.CreateDirectory(path);
 }

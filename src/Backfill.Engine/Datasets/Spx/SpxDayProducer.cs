@@ -61,8 +61,7 @@ public sealed class SpxDayProducer : IUnitProducer
         ArgumentNullException.ThrowIfNull(unit);
         var date = unit.Date;
         var progress = unit.Progress;
-        var staging = unit.StagingDirectory;
-        SecureDirectory.Create(staging);
+        var staging = unit.CreateStagingDirectory();
         GreeksStaging.DeletePartials(staging);
 
         progress.Phase = "listing expirations";

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Backfill.Core.IO;
 using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Storage.Publish;
 using F = Backfill.Engine.Datasets.Spx.Staging.GreeksStagingFormat;
@@ -25,7 +26,7 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
     {
         PartialPath = Path.Combine(directory, subUnitName + F.PartialExtension);
         CompletePath = Path.Combine(directory, subUnitName + F.CompleteExtension);
-        _stream = new FileStream(PartialPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        _stream = new FileStream(PartialPath, OwnerOnly.WriteOptions(FileMode.Create, FileOptions.Asynchronous, bufferSize: 0));
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
@@ -43,7 +44,7 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         GreeksStaging.ValidateName(subUnitName);
-        Directory.CreateDirectory(directory);
+        OwnerOnly.CreateDirectory(directory);
         return new GreeksStagingWriter(directory, subUnitName);
     }
 
