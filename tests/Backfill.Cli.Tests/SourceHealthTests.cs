@@ -72,6 +72,14 @@ public sealed class SourceHealthTests
     public async Task Crypto_book_health_lists_the_lake_and_fails_on_a_closed_port()
     {
         await using var sim = await CryptoLakeSimulator.StartAsync(new CryptoLakeDayOptions { MessagesPerSecond = 0.05 }, cancellationToken: Ct);
+
+        // The simulator generates a day on its first listing; on a loaded machine that alone can pass health's 2.5 s.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) })
+        {
+            var prefix = CryptoLakeSimulator.KeyPrefix + "book_delta_v2/exchange=BINANCE/symbol=BTC-USDT/dt=2024-12-30/";
+            using var warm = await http.GetAsync(new Uri(sim.BaseAddress, "?list-type=2&prefix=" + Uri.EscapeDataString(prefix)), Ct);
+        }
+
         using (var cli = new CliRunner())
         {
             var (code, status, detail) = await SourceAsync(cli, "--dataset", "crypto-book", "--set", $"cryptolake.baseUrl={sim.BaseAddress.ToString().TrimEnd('/')}");
