@@ -14,14 +14,24 @@ public static class EnginePaths
     public static string OutputFile(string outputRoot, string dataset, DateOnly date) =>
         Datasets.DatasetRegistry.Default.Get(dataset).Layout.PathFor(outputRoot, date);
 
-    /// <summary>The output store of the settings, with the dataset's publish folder as its work area.</summary>
+    /// <summary>The output store at <paramref name="outputLocation"/>, with the dataset's publish folder under <paramref name="tempRoot"/> as its work area.</summary>
     /// <exception cref="Core.Errors.InvalidInputException">The output location's scheme has no store.</exception>
+    public static IOutputStore OutputStore(string outputLocation, string tempRoot, string dataset) =>
+        OutputStores.Open(outputLocation, PublishDirectory(tempRoot, dataset));
+
+    /// <summary>The output store the settings name, for <paramref name="dataset"/>.</summary>
     public static IOutputStore OutputStore(Configuration.EffectiveSettings settings, string dataset)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return OutputStores.Open(settings.OutputDirectory, PublishDirectory(settings.TempDirectory, dataset));
+        return OutputStore(settings.OutputDirectory, settings.TempDirectory, dataset);
     }
 
+    /// <summary>The output store a run's options name.</summary>
+    public static IOutputStore OutputStore(ProcessingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return OutputStore(options.OutputDirectory, options.TempDirectory, options.Dataset);
+    }
     public static string StagingDirectory(string tempRoot, string dataset, DateOnly date) =>
         Path.Combine(tempRoot, dataset, "staging", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
 

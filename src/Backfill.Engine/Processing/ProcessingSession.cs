@@ -46,7 +46,7 @@ public sealed class ProcessingSession : IAsyncDisposable
             throw new InvalidInputException(string.Join(Environment.NewLine, problems));
         }
 
-        var output = OutputStores.Open(options.OutputDirectory, EnginePaths.PublishDirectory(options.TempDirectory, dataset.Name));
+        var output = EnginePaths.OutputStore(options);
         var producer = await dataset.CreateProducerAsync(host, settings, options, cancellationToken);
         try
         {

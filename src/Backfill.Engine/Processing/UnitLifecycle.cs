@@ -36,8 +36,7 @@ public sealed class UnitLifecycle : IUnitProcessor
     public static UnitLifecycle For(ILedger ledger, IUnitProducer producer, ProcessingOptions options, TimeProvider? time = null, string? owner = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new UnitLifecycle(ledger, producer, OutputStores.Open(options.OutputDirectory, EnginePaths.PublishDirectory(options.TempDirectory, options.Dataset)),
-            options, time, owner);
+        return new UnitLifecycle(ledger, producer, EnginePaths.OutputStore(options), options, time, owner);
     }
 
     public async Task<UnitOutcome> ProcessAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)

@@ -10,7 +10,6 @@ using Backfill.Simulators.Databento;
 using Backfill.Sources.Databento.Dbn;
 using Backfill.Sources.Databento.Http;
 using Backfill.Storage.Layout;
-using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Datasets.Fop;
 
@@ -136,7 +135,7 @@ public sealed class FopDataset : IDataset, IDryRunPlanner, IRangeExporter
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(settings);
-        var store = OutputStores.Open(settings.OutputDirectory, Path.Combine(settings.TempDirectory, Name, "publish"));
+        var store = EnginePaths.OutputStore(settings, Name);
         var result = await new FopExport(host.Ledger).BuildAsync(Name, store, from, to, cancellationToken);
         return new RangeExport(result.Csv, result.Dates, ["timestamp", "Futures_Price", .. result.Options], result.MissingSessions);
     }

@@ -55,7 +55,7 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
             : [];
     }
 
-    public async Task<IUnitProducer> CreateProducerAsync(DatasetHost host, EffectiveSettings settings, ProcessingOptions options, CancellationToken cancellationToken)
+    public Task<IUnitProducer> CreateProducerAsync(DatasetHost host, EffectiveSettings settings, ProcessingOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
@@ -63,8 +63,7 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
         var keys = OhlcvKeys.Load(host, settings);
         var client = OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(host.Variable, settings, keys), options.Retry,
             budget: new LedgerRequestBudget(host.Ledger, OhlcvSourceFactory.DailyBudget(settings), host.Time));
-        await Task.CompletedTask;
-        return new OhlcvDayProducer(client, symbols, OhlcvSourceFactory.Adjusted(settings), keys, Calendar, host.Time, ownsClient: true);
+        return Task.FromResult<IUnitProducer>(new OhlcvDayProducer(client, symbols, OhlcvSourceFactory.Adjusted(settings), keys, Calendar, host.Time, ownsClient: true));
     }
 
     /// <summary>
