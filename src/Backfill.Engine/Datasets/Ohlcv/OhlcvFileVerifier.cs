@@ -7,7 +7,7 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 
 /// <summary>
 /// Verifies one encrypted <c>ohlcv</c> file: decrypts it in memory (every chunk authenticated), then compares the SHA-256
-/// and row count of the decrypted CSV with the ledger's. The ledger's <c>file_sha256</c> (the ciphertext) is not used:
+/// and row count of the decrypted CSV with the ledger's, and checks every row is dated the unit's date. The ledger's <c>file_sha256</c> (the ciphertext) is not used:
 /// it goes stale at every key rotation, the content hash does not. The plaintext is cleared after hashing.
 /// </summary>
 public static class OhlcvFileVerifier
@@ -48,6 +48,11 @@ public static class OhlcvFileVerifier
             {
                 return new VerificationResult(VerificationStatus.ChecksumMismatch,
                     $"'{path}' decrypts, but its content SHA-256 {sha} differs from the ledger's {expected}.", sha, rows);
+            }
+
+            if (OhlcvOutput.RowDatesProblem(plain, unit.TradeDate) is { } wrongDate)
+            {
+                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' decrypts, but {wrongDate}.", sha, rows);
             }
 
             if (unit.RowCount is { } expectedRows && expectedRows != rows)
