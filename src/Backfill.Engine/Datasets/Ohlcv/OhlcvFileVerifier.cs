@@ -44,15 +44,16 @@ public static class OhlcvFileVerifier
         {
             var sha = OhlcvOutput.Sha256(plain);
             var rows = OhlcvOutput.CountRows(plain);
+            // Another date's rows are named first: that tells a person more than a checksum would.
+            if (OhlcvOutput.RowDatesProblem(plain, unit.TradeDate) is { } wrongDate)
+            {
+                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' decrypts, but {wrongDate}.", sha, rows);
+            }
+
             if (unit.ContentSha256 is { } expected && !string.Equals(expected, sha, StringComparison.OrdinalIgnoreCase))
             {
                 return new VerificationResult(VerificationStatus.ChecksumMismatch,
                     $"'{path}' decrypts, but its content SHA-256 {sha} differs from the ledger's {expected}.", sha, rows);
-            }
-
-            if (OhlcvOutput.RowDatesProblem(plain, unit.TradeDate) is { } wrongDate)
-            {
-                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' decrypts, but {wrongDate}.", sha, rows);
             }
 
             if (unit.RowCount is { } expectedRows && expectedRows != rows)
