@@ -37,6 +37,7 @@ internal static class CliApp
         root.Subcommands.Add(RecoverCommand.Build(environment));
         root.Subcommands.Add(WorkerCommand.Build(environment));
         root.Subcommands.Add(ServeCommand.Build(environment));
+        root.Subcommands.Add(new Command("ledger", "The ledger itself: rebuild it from the outputs.") { LedgerRebuildCommand.Build(environment) });
         return root;
     }
 

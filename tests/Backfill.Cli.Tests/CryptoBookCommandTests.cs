@@ -51,6 +51,38 @@ public sealed partial class CryptoBookCommandTests : IDisposable
         Assert.Contains("--scale: 3", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_binance_futures_day_mirrored_by_simulate_rebuilds_with_no_gap_and_no_crossed_book()
+    {
+        var mirror = Path.Combine(_cli.Folder, "mirror");
+        var output = Path.Combine(_cli.Folder, "out");
+        string[] market = ["--set", "cryptobook.exchange=BINANCE_FUTURES", "--set", "cryptobook.symbol=BTC-USDT-PERP"];
+        var simulate = await _cli.RunAsync(["simulate", "cryptolake", "--mirror", mirror, "--from", "2024-08-08", "--scale", "0.02", .. market]);
+        Assert.True(simulate.ExitCode == 0, simulate.ToString());
+        Assert.Contains("BINANCE_FUTURES BTC-USDT-PERP", simulate.Out, StringComparison.Ordinal);
+        Assert.Contains("--set cryptobook.tickSize=0.1 --set cryptobook.lotSize=0.001", simulate.Out, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(mirror, "book_delta_v2", "exchange=BINANCE_FUTURES", "symbol=BTC-USDT-PERP", "dt=2024-08-08")));
+
+        var run = await _cli.RunAsync(
+        [
+            "--dataset", "crypto-book", .. market, "--set", "cryptobook.tickSize=0.1", "--set", "cryptobook.lotSize=0.001",
+            "--set", $"cryptolake.baseUrl={mirror}", "--set", $"processing.outputDirectory={output}",
+            "--set", $"processing.tempDirectory={Path.Combine(_cli.Folder, "temp")}", "--set", "processing.startDate=2024-08-01",
+            "process", "2024-08-08",
+        ]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var file = Assert.Single(Directory.GetFiles(output, "*.parquet", SearchOption.AllDirectories));
+        using var reader = new ParquetSharp.ParquetFileReader(file);
+        var metadata = reader.FileMetaData.KeyValueMetadata;
+        Assert.Equal("BINANCE_FUTURES", metadata["backfill.exchange"]);
+        Assert.Equal("0.1", metadata["backfill.tick_size"]);
+        Assert.Equal("1440", metadata["backfill.snapshots_compared"]);
+        Assert.Equal("0", metadata["backfill.gaps"]);
+        Assert.Equal("0", metadata["backfill.crossed_messages"]);
+        Assert.Equal("0", metadata["backfill.level_mismatches"]);
+        Assert.Equal("0", metadata["backfill.precision_loss"]);
+    }
+
     [GeneratedRegex(@"^Published (\S+\.parquet)\s*$", RegexOptions.Multiline)]
     private static partial Regex PublishedLine();
 

@@ -224,6 +224,53 @@ public sealed class OhlcvBackupCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_copied_to_another_dates_path_is_not_relinked_and_verify_fails_on_it()
+    {
+        await ProcessAsync("2025-06-23", "2025-06-25");
+        // The hostile probe: the 23rd's ciphertext planted at the 25th's path, and the ledger lost.
+        File.Copy(OutputFile(23), OutputFile(25), overwrite: true);
+        var verify = await Ohlcv("verify", "--format", "json");
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("not 2025-06-25", verify.Out, StringComparison.Ordinal);
+
+        foreach (var file in Directory.GetFiles(_cli.Folder, "backfill.db*"))
+        {
+            File.Delete(file);
+        }
+
+        var recover = await Ohlcv("recover", "--format", "json");
+        Assert.Equal(1, recover.ExitCode);
+        var statuses = StatusByDate(recover);
+        Assert.Equal("relinked", statuses["2025-06-23"]);
+        Assert.Equal("corrupted", statuses["2025-06-25"]);
+        Assert.Contains("2025-06-23", recover.Json().EnumerateArray().Single(r => r.GetProperty("date").GetString() == "2025-06-25").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var gaps = await Ohlcv("gaps", "--from", "2025-06-25", "--to", "2025-06-25", "--format", "json");
+        Assert.Equal("2025-06-25", Assert.Single(gaps.Json().EnumerateArray()).GetProperty("date").GetString());
+        Assert.Equal(1, (await Ohlcv("verify")).ExitCode); // the planted file is reported (extra), never taken for the 25th
+    }
+
+    [Fact]
+    public async Task A_backup_manifest_whose_date_was_edited_restores_nothing_for_that_date()
+    {
+        await ProcessAsync("2025-06-23", "2025-06-24");
+        var backup = await CreateBackupAsync();
+        var manifest = Path.Combine(backup, "manifest.json");
+        var text = await File.ReadAllTextAsync(manifest, Ct);
+        await File.WriteAllTextAsync(manifest, text.Replace("\"date\": \"2025-06-23\"", "\"date\": \"2025-06-27\"", StringComparison.Ordinal), Ct);
+        Assert.Contains("2025-06-27", await File.ReadAllTextAsync(manifest, Ct), StringComparison.Ordinal);
+
+        var recover = await Ohlcv("recover", "--from", backup, "--format", "json");
+        Assert.Equal(1, recover.ExitCode);
+        Assert.Equal("corrupted", StatusByDate(recover)["2025-06-27"]);
+        Assert.False(File.Exists(OutputFile(27)));
+        var list = await Ohlcv("list", "--format", "json");
+        Assert.DoesNotContain(list.Json().EnumerateArray(), r => r.GetProperty("date").GetString() == "2025-06-27");
+
+        var verify = await Ohlcv("backup", "verify", backup, "--all", "--format", "json");
+        Assert.Equal(1, verify.ExitCode);
+    }
+
+    [Fact]
     public async Task Cleanup_older_than_prunes_old_dates_which_gaps_shows_as_pruned_and_process_gaps_skips_until_recover()
     {
         await ProcessAsync("2025-06-23", "2025-06-25");

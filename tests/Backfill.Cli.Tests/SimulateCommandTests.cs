@@ -110,7 +110,7 @@ public sealed class SimulateCommandTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("2024-03-04: ", result.Out, StringComparison.Ordinal);
         Assert.Contains("2024-03-05: ", result.Out, StringComparison.Ordinal);
-        Assert.Contains($"Mirror written to {folder}.", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"Mirror of BINANCE BTC-USDT written to {folder}.", result.Out, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.EnumerateFiles(folder, "*.parquet", SearchOption.AllDirectories));
     }
 

@@ -16,7 +16,7 @@ internal static class SimulateCryptoLakeCommand
         var mirror = new Option<string?>("--mirror") { Description = "Write the days of --from..--to to this folder in the bucket layout instead of serving HTTP." };
         var from = new Option<string?>("--from") { Description = "First day for --mirror (YYYY-MM-DD)." };
         var to = new Option<string?>("--to") { Description = "Last day for --mirror (default: --from)." };
-        var command = new Command("cryptolake", "Simulated Crypto Lake bucket: S3 listing and book_delta_v2, book, trades Parquet files for BINANCE BTC-USDT.")
+        var command = new Command("cryptolake", "Simulated Crypto Lake bucket: S3 listing and book_delta_v2, book, trades Parquet files for the market of cryptobook.exchange and cryptobook.symbol (default BINANCE BTC-USDT; BINANCE_FUTURES BTC-USDT-PERP for USD-M futures).")
         {
             common.Port, common.Seed, scale, common.FaultRate, dataFaults, mirror, from, to,
         };
@@ -26,6 +26,9 @@ internal static class SimulateCryptoLakeCommand
             var (rate, kinds) = common.ReadFaults(parse, null, [CryptoLakeFaultKind.MissingFile, CryptoLakeFaultKind.TruncatedBody, CryptoLakeFaultKind.Slow]);
             var day = new CryptoLakeDayOptions
             {
+                // The market processing will ask for: the same --set (or stored defaults) as the crypto-book run.
+                Exchange = Setting(context, ExchangeKey),
+                Symbol = Setting(context, SymbolKey),
                 Seed = parse.GetValue(common.Seed),
                 MessagesPerSecond = 10 * SimulateOptions.ReadScale(parse, scale, 10),
                 DataFaults = parse.GetValue(dataFaults) ? new HashSet<CryptoLakeFaultKind> { CryptoLakeFaultKind.SequenceGap, CryptoLakeFaultKind.MalformedRows } : new HashSet<CryptoLakeFaultKind>(),
@@ -40,11 +43,35 @@ internal static class SimulateCryptoLakeCommand
             return await common.RunUntilStoppedAsync(
                 context,
                 (port, token) => CryptoLakeSimulator.StartAsync(day, faults, port, token),
-                s => [$"Crypto Lake simulator listening; use --set cryptolake.baseUrl={s.BaseAddress} (BINANCE BTC-USDT). Press Ctrl-C to stop."],
+                s => [$"Crypto Lake simulator listening; use --set cryptolake.baseUrl={s.BaseAddress} ({day.Exchange} {day.Symbol}{GridNote(day)}). Press Ctrl-C to stop."],
                 s => $"Served {s.Stats.Requests} requests ({s.Stats.Faults} faults).",
                 ct);
         });
         return command;
+    }
+
+    private const string ExchangeKey = "cryptobook.exchange";
+    private const string SymbolKey = "cryptobook.symbol";
+
+    /// <summary>A crypto-book market setting from --set or the environment (a simulator has no ledger), checked as processing checks it.</summary>
+    private static string Setting(CommandContext context, string key)
+    {
+        var resolved = context.Resolver.ResolveBootstrap(key);
+        if (resolved.Problem is { } problem)
+        {
+            throw new InvalidInputException(problem);
+        }
+
+        return resolved.Value!;
+    }
+
+    /// <summary>For a market whose tick and lot are not crypto-book's defaults, the settings processing needs as well.</summary>
+    private static string GridNote(CryptoLakeDayOptions day)
+    {
+        var (tick, lot) = CryptoLakeMarket.GridsOf(day.Exchange);
+        return tick == CryptoLakeMarket.Tick
+            ? string.Empty
+            : $"; also --set cryptobook.tickSize={tick} --set cryptobook.lotSize={lot}";
     }
 
     private static void WriteMirror(CommandContext context, string folder, string? from, string? to, CryptoLakeDayOptions day)
@@ -63,6 +90,6 @@ internal static class SimulateCryptoLakeCommand
             context.Say($"{d:yyyy-MM-dd}: {written.Messages} messages, {written.DeltaRows} delta rows, {written.Snapshots} snapshots, {written.Trades} trades");
         }
 
-        context.Say($"Mirror written to {Path.GetFullPath(folder)}. Use it with --set cryptolake.baseUrl={Path.GetFullPath(folder)}");
+        context.Say($"Mirror of {day.Exchange} {day.Symbol} written to {Path.GetFullPath(folder)}. Use it with --set cryptolake.baseUrl={Path.GetFullPath(folder)}{GridNote(day)}");
     }
 }

@@ -9,7 +9,8 @@ namespace Backfill.Simulators.CryptoLake;
 public sealed record CryptoLakeDay(long Messages, long DeltaRows, long Snapshots, long Trades, long? DroppedSequence, long MalformedRows);
 
 /// <summary>
-/// A deterministic Binance-like BTC-USDT day in Crypto Lake's layout: a 0.01 tick book of about 200 levels a side
+/// A deterministic Binance-like BTC-USDT day in Crypto Lake's layout (spot: 0.01 tick, 0.00001 lot; a Binance futures
+/// market such as <c>BINANCE_FUTURES</c> <c>BTC-USDT-PERP</c>: 0.1 tick, 0.001 lot): a book of about 200 levels a side
 /// around a random-walk mid, depth messages whose <c>sequence_number</c> is the final update id and jumps by 1–40 per
 /// message (as Binance's <c>u</c> does), trades at the touch that also change the book, and 20-level <c>book</c>
 /// snapshots taken from the true book at a fixed interval. Times are nanoseconds; receive latency 1–40 ms, with a
@@ -19,6 +20,11 @@ public static class CryptoLakeMarket
 {
     public static readonly DecimalGrid Tick = new(0.01m);
     public static readonly DecimalGrid Lot = new(0.00001m);
+    public static readonly DecimalGrid FuturesTick = new(0.1m);
+    public static readonly DecimalGrid FuturesLot = new(0.001m);
+
+    /// <summary>The tick and lot of a simulated market: Binance USD-M perpetuals trade BTC in 0.1 USDT ticks and 0.001 BTC lots.</summary>
+    public static (DecimalGrid Tick, DecimalGrid Lot) GridsOf(string exchange) => DepthSync.IsFutures(exchange) ? (FuturesTick, FuturesLot) : (Tick, Lot);
 
     /// <summary>Writes the three tables of <paramref name="date"/> under <paramref name="root"/> (one file each, <c>1.snappy.parquet</c>).</summary>
     public static CryptoLakeDay WriteDay(string root, DateOnly date, CryptoLakeDayOptions options)
@@ -27,7 +33,10 @@ public static class CryptoLakeMarket
         var dayStart = (date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
         var random = new Random(StableSeed(options.Seed, date.DayNumber, options.Symbol));
         var book = new OrderBook();
-        var mid = 6_000_000L + random.Next(-200_000, 200_000);
+        var (tick, lot) = GridsOf(options.Exchange);
+        var futures = DepthSync.IsFutures(options.Exchange);
+        var unitsPerDollar = futures ? 10L : 100L;
+        var mid = (60_000L * unitsPerDollar) + (random.Next(-200_000, 200_000) * unitsPerDollar / 100);
         for (var i = 1; i <= 200; i++)
         {
             book.Set(true, mid - i, RandomSize(random));
@@ -62,12 +71,13 @@ public static class CryptoLakeMarket
                 var received = origin + (random.Next(50) == 0 ? -random.Next(1, 2_000) * 1_000L : random.Next(1_000, 40_000) * 1_000L);
                 while (origin >= nextSnapshot)
                 {
-                    WriteSnapshot(snaps, book, top, sequence, nextSnapshot, nextSnapshot + 3_000_000);
+                    WriteSnapshot(snaps, book, top, sequence, nextSnapshot, nextSnapshot + 3_000_000, tick, lot);
                     snapshots++;
                     nextSnapshot += snapshotEvery;
                 }
 
-                sequence += random.Next(1, 41);
+                // Futures (depth@0ms) ids run far ahead between one message and the next.
+                sequence += random.Next(1, 41) * (futures ? 97L : 1L);
                 changes.Clear();
                 if (random.Next(4) == 0)
                 {
@@ -81,8 +91,8 @@ public static class CryptoLakeMarket
                     tradeFile.Buffer<long>(1)[t] = received;
                     tradeFile.Buffer<string>(2)[t] = (++tradeId).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     tradeFile.Buffer<string>(3)[t] = buy ? "buy" : "sell";
-                    tradeFile.Buffer<double>(4)[t] = (double)Tick.ToDecimal(price);
-                    tradeFile.Buffer<double>(5)[t] = (double)Lot.ToDecimal(take);
+                    tradeFile.Buffer<double>(4)[t] = (double)tick.ToDecimal(price);
+                    tradeFile.Buffer<double>(5)[t] = (double)lot.ToDecimal(take);
                     tradeFile.Commit();
                     trades++;
                     changes.Add((!buy, price, size - take));
@@ -133,15 +143,15 @@ public static class CryptoLakeMarket
                     deltas.Buffer<long>(2)[r] = sequence;
                     deltas.Buffer<bool>(3)[r] = isBid;
                     var bad = m % malformedEvery == malformedEvery - 1 && r % 2 == 0;
-                    deltas.Buffer<double>(4)[r] = bad ? double.NaN : (double)Tick.ToDecimal(price);
-                    deltas.Buffer<double>(5)[r] = (double)Lot.ToDecimal(size);
+                    deltas.Buffer<double>(4)[r] = bad ? double.NaN : (double)tick.ToDecimal(price);
+                    deltas.Buffer<double>(5)[r] = (double)lot.ToDecimal(size);
                     malformed += bad ? 1 : 0;
                     deltas.Commit();
                     rows++;
                 }
             }
 
-            WriteSnapshot(snaps, book, top, sequence, Math.Max(nextSnapshot, dayStart + 86_399_000_000_000L), dayStart + 86_399_003_000_000L);
+            WriteSnapshot(snaps, book, top, sequence, Math.Max(nextSnapshot, dayStart + 86_399_000_000_000L), dayStart + 86_399_003_000_000L, tick, lot);
             snapshots++;
         }
 
@@ -150,7 +160,7 @@ public static class CryptoLakeMarket
 
     private static long RandomSize(Random random) => random.Next(1, 5_000) * (random.Next(10) == 0 ? 20L : 1L);
 
-    private static void WriteSnapshot(LakeParquetWriter file, OrderBook book, Span<(long Price, long Size)> top, long sequence, long origin, long received)
+    private static void WriteSnapshot(LakeParquetWriter file, OrderBook book, Span<(long Price, long Size)> top, long sequence, long origin, long received, DecimalGrid tick, DecimalGrid lot)
     {
         var r = file.Next;
         file.Buffer<long>(0)[r] = origin;
@@ -162,8 +172,8 @@ public static class CryptoLakeMarket
             var n = book.Top(isBid, top);
             for (var l = 0; l < LakeFileReader.BookLevels; l++)
             {
-                file.Buffer<double?>(column++)[r] = l < n ? (double)Tick.ToDecimal(top[l].Price) : null;
-                file.Buffer<double?>(column++)[r] = l < n ? (double)Lot.ToDecimal(top[l].Size) : null;
+                file.Buffer<double?>(column++)[r] = l < n ? (double)tick.ToDecimal(top[l].Price) : null;
+                file.Buffer<double?>(column++)[r] = l < n ? (double)lot.ToDecimal(top[l].Size) : null;
             }
         }
 

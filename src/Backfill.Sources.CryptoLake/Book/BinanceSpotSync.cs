@@ -21,7 +21,7 @@ public enum DiffDecision
 /// REST snapshot (<c>lastUpdateId</c> L): drop <c>u ≤ L</c>; the first applied message has <c>U ≤ L+1 ≤ u</c>; each
 /// later one has <c>U == previous u + 1</c>. After a gap nothing applies until the next snapshot.
 /// </summary>
-public sealed class BinanceSpotSync
+public sealed class BinanceSpotSync : IDepthSync
 {
     private long? _last;
     private bool _synced;
@@ -40,6 +40,9 @@ public sealed class BinanceSpotSync
         _last = lastUpdateId;
         _synced = false;
     }
+
+    /// <summary>Spot messages carry no <c>pu</c>; continuity is <c>U == previous u + 1</c>.</summary>
+    public DiffDecision Decide(long firstUpdateId, long finalUpdateId, long? previousFinalUpdateId) => Decide(firstUpdateId, finalUpdateId);
 
     public DiffDecision Decide(long firstUpdateId, long finalUpdateId)
     {

@@ -104,11 +104,45 @@ internal sealed class TinyDataset : IDataset
                 return new VerificationResult(VerificationStatus.ChecksumMismatch, $"'{found.Location}' has SHA-256 {found.Sha256}, the ledger expects {unit.FileSha256}.", found.Sha256);
             }
 
-            using var local = await store.OpenLocalAsync(key, cancellationToken);
-            var rows = (await File.ReadAllLinesAsync(local.Path, cancellationToken)).Length - 1;
+            var (rows, problem) = await ReadAsync(store, key, unit.TradeDate, cancellationToken);
+            if (problem is not null)
+            {
+                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{found.Location}': {problem}", found.Sha256, rows);
+            }
+
             return rows == unit.RowCount
                 ? new VerificationResult(VerificationStatus.Ok, $"'{found.Location}' ok: {rows} rows.", found.Sha256, rows)
                 : new VerificationResult(VerificationStatus.MetadataMismatch, $"'{found.Location}' holds {rows} rows, the ledger expects {unit.RowCount}.", found.Sha256, rows);
+        }
+
+        public async Task<OutputIdentity> IdentifyAsync(IOutputStore store, string key, DateOnly date, CancellationToken cancellationToken)
+        {
+            if (await store.StatAsync(key, cancellationToken) is not { } found)
+            {
+                return new OutputIdentity(new VerificationResult(VerificationStatus.Missing, $"'{store.LocationOf(key)}' is missing."), null);
+            }
+
+            var (rows, problem) = await ReadAsync(store, key, date, cancellationToken);
+            if (problem is not null)
+            {
+                return new OutputIdentity(new VerificationResult(VerificationStatus.MetadataMismatch, $"'{found.Location}': {problem}", found.Sha256, rows), null);
+            }
+
+            using var local = await store.OpenLocalAsync(key, cancellationToken);
+            var content = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(local.Path, cancellationToken)));
+            return new OutputIdentity(
+                new VerificationResult(VerificationStatus.Ok, $"'{found.Location}' ok: {rows} rows.", found.Sha256, rows),
+                new UnitSuccess { FilePath = found.Location, FileSize = found.SizeBytes, FileSha256 = found.Sha256 ?? string.Empty, ContentSha256 = content, RowCount = rows, SubUnitsTotal = rows });
+        }
+
+        /// <summary>Data rows, and a problem when one is not dated <paramref name="date"/>.</summary>
+        private static async Task<(int Rows, string? Problem)> ReadAsync(IOutputStore store, string key, DateOnly date, CancellationToken cancellationToken)
+        {
+            using var local = await store.OpenLocalAsync(key, cancellationToken);
+            var lines = await File.ReadAllLinesAsync(local.Path, cancellationToken);
+            var prefix = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + ",";
+            var wrong = lines.Skip(1).FirstOrDefault(l => !l.StartsWith(prefix, StringComparison.Ordinal));
+            return (lines.Length - 1, wrong is null ? null : $"a row is dated '{wrong.Split(',')[0]}', not {date:yyyy-MM-dd}");
         }
     }
 }

@@ -74,7 +74,12 @@ public sealed class CryptoBookDataset : IDataset
 
     /// <summary>Parquet checks; deep: the content SHA-256 recomputed from the events.</summary>
     public IOutputChecker CreateChecker(DatasetHost? host, EffectiveSettings? settings) =>
-        new ParquetOutputChecker(deepCheck: (path, unit, ct) => CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, ct));
+        new ParquetOutputChecker(
+            deepCheck: static (path, unit, ct) => CryptoBookFileVerifier.VerifyAsync(path, unit.ContentSha256, ct),
+            rowDatesCheck: static (path, date) => ParquetRowDates.CheckUtcDayNanos(path, 0, "received_time_ns", date, ReceivedSlack));
+
+    /// <summary>How far past its UTC day a partition's message may have been received (a message sent just before midnight).</summary>
+    private static readonly TimeSpan ReceivedSlack = TimeSpan.FromHours(1);
 
     public IDatasetDemo Demo { get; } = new CryptoBookDemo();
 

@@ -55,7 +55,7 @@ public static class OhlcvBackup
             cancellationToken.ThrowIfCancellationRequested();
             var data = await File.ReadAllBytesAsync(path, cancellationToken);
             var relative = Path.GetRelativePath(datasetRoot, path).Replace(Path.DirectorySeparatorChar, '/');
-            var check = Inspect(data, keys);
+            var check = Inspect(data, keys, date);
             if (check.Problem is { } problem)
             {
                 results.Add(new BackupFileResult(date, path, check.KeyId, data.Length, check.Status, problem + " Left out of the backup."));
@@ -141,7 +141,7 @@ public static class OhlcvBackup
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(data);
-        var check = Inspect(data, keys);
+        var check = Inspect(data, keys, entry.Date);
         if (check.Problem is { } problem)
         {
             return new BackupFileResult(entry.Date, entry.Path, check.KeyId ?? entry.KeyId, data.Length, check.Status, problem);
@@ -157,7 +157,8 @@ public static class OhlcvBackup
     }
 
     /// <summary>Key id, content SHA-256 and rows of an encrypted file, or the problem that stops it from decrypting.</summary>
-    internal static (string? KeyId, string? ContentSha256, long Rows, BackupFileStatus Status, string? Problem) Inspect(byte[] data, KeyStore keys)
+    /// <param name="date">The date the file stands for: every row must be dated so, or the file is reported as another date's data.</param>
+    internal static (string? KeyId, string? ContentSha256, long Rows, BackupFileStatus Status, string? Problem) Inspect(byte[] data, KeyStore keys, DateOnly date)
     {
         string keyId;
         try
@@ -174,7 +175,11 @@ public static class OhlcvBackup
             var plain = EncryptedFile.Decrypt(data, keys.Find);
             try
             {
-                return (keyId, OhlcvOutput.Sha256(plain), OhlcvOutput.CountRows(plain), BackupFileStatus.Ok, null);
+                var sha = OhlcvOutput.Sha256(plain);
+                var rows = OhlcvOutput.CountRows(plain);
+                return OhlcvOutput.RowDatesProblem(plain, date) is { } wrongDate
+                    ? (keyId, sha, rows, BackupFileStatus.Corrupted, $"decrypts, but {wrongDate}")
+                    : (keyId, sha, rows, BackupFileStatus.Ok, null);
             }
             finally
             {

@@ -164,6 +164,31 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
             return await OhlcvFileVerifier.VerifyAsync(local.Path, unit, keys.Find, cancellationToken);
         }
 
+        public async Task<OutputIdentity> IdentifyAsync(IOutputStore store, string key, DateOnly date, CancellationToken cancellationToken)
+        {
+            using var local = await store.OpenLocalAsync(key, cancellationToken);
+            var bytes = await File.ReadAllBytesAsync(local.Path, cancellationToken);
+            var check = OhlcvBackup.Inspect(bytes, keys, date);
+            if (check.Problem is { } problem)
+            {
+                var status = check.Status == BackupFileStatus.UnknownKey ? VerificationStatus.Unreadable : VerificationStatus.ChecksumMismatch;
+                return new OutputIdentity(new VerificationResult(status, $"'{local.Path}': {problem}"), null);
+            }
+
+            var fileSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            return new OutputIdentity(
+                new VerificationResult(VerificationStatus.Ok, $"'{local.Path}' decrypts with key {check.KeyId}: {check.Rows} row(s) of {date:yyyy-MM-dd}.", fileSha, check.Rows),
+                new UnitSuccess
+                {
+                    FilePath = store.LocationOf(key),
+                    FileSize = bytes.Length,
+                    FileSha256 = fileSha,
+                    ContentSha256 = check.ContentSha256,
+                    RowCount = check.Rows,
+                    SubUnitsTotal = checked((int)check.Rows),
+                });
+        }
+
         /// <summary>The ciphertext's hash changes at every key rotation; the content's does not.</summary>
         public string? ExpectedSha256(UnitRecord unit) => unit?.ContentSha256;
     }

@@ -7,7 +7,7 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 
 /// <summary>
 /// Verifies one encrypted <c>ohlcv</c> file: decrypts it in memory (every chunk authenticated), then compares the SHA-256
-/// and row count of the decrypted CSV with the ledger's. The ledger's <c>file_sha256</c> (the ciphertext) is not used:
+/// and row count of the decrypted CSV with the ledger's, and checks every row is dated the unit's date. The ledger's <c>file_sha256</c> (the ciphertext) is not used:
 /// it goes stale at every key rotation, the content hash does not. The plaintext is cleared after hashing.
 /// </summary>
 public static class OhlcvFileVerifier
@@ -44,6 +44,12 @@ public static class OhlcvFileVerifier
         {
             var sha = OhlcvOutput.Sha256(plain);
             var rows = OhlcvOutput.CountRows(plain);
+            // Another date's rows are named first: that tells a person more than a checksum would.
+            if (OhlcvOutput.RowDatesProblem(plain, unit.TradeDate) is { } wrongDate)
+            {
+                return new VerificationResult(VerificationStatus.MetadataMismatch, $"'{path}' decrypts, but {wrongDate}.", sha, rows);
+            }
+
             if (unit.ContentSha256 is { } expected && !string.Equals(expected, sha, StringComparison.OrdinalIgnoreCase))
             {
                 return new VerificationResult(VerificationStatus.ChecksumMismatch,

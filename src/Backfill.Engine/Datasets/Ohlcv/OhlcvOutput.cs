@@ -48,5 +48,40 @@ public static class OhlcvOutput
         return Math.Max(0, lines - 1);
     }
 
+    /// <summary>
+    /// Null when every data row of a decrypted CSV is dated <paramref name="date"/> (the <c>date</c> column, second);
+    /// otherwise what the rows hold instead, so a file copied to another date's path is never taken for that date.
+    /// </summary>
+    public static string? RowDatesProblem(ReadOnlySpan<byte> csv, DateOnly date)
+    {
+        Span<byte> expected = stackalloc byte[10];
+        date.TryFormat(expected, out _, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var line = 0;
+        var wrong = 0;
+        string? first = null;
+        foreach (var range in csv.Split((byte)'\n'))
+        {
+            var row = csv[range];
+            if (line++ == 0 || row.IsEmpty)
+            {
+                continue;
+            }
+
+            var comma = row.IndexOf((byte)',');
+            var rest = comma < 0 ? [] : row[(comma + 1)..];
+            var end = rest.IndexOf((byte)',');
+            var value = end < 0 ? rest : rest[..end];
+            if (!value.SequenceEqual(expected))
+            {
+                wrong++;
+                first ??= Encoding.UTF8.GetString(value[..Math.Min(value.Length, 32)]);
+            }
+        }
+
+        return wrong == 0
+            ? null
+            : $"{wrong} of its {CountRows(csv)} row(s) are dated '{first}', not {date:yyyy-MM-dd}: it holds another date's data";
+    }
+
     public static string Sha256(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 }

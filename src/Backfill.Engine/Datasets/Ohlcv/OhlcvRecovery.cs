@@ -68,7 +68,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             }
 
             var unit = await ledger.GetUnitAsync(Dataset, entry.Date, cancellationToken);
-            var current = File.Exists(destination) ? OhlcvBackup.Inspect(await File.ReadAllBytesAsync(destination, cancellationToken), keys) : default;
+            var current = File.Exists(destination) ? OhlcvBackup.Inspect(await File.ReadAllBytesAsync(destination, cancellationToken), keys, entry.Date) : default;
             var recorded = unit is { Status: UnitStatus.Success } && Same(unit.ContentSha256, current.ContentSha256)
                 && string.Equals(unit.FilePath is null ? null : Path.GetFullPath(unit.FilePath), destination, StringComparison.Ordinal);
             if (current.Problem is null && current.ContentSha256 is not null && recorded)
@@ -113,7 +113,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         foreach (var (path, date, _) in headers)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var check = OhlcvBackup.Inspect(await File.ReadAllBytesAsync(path, cancellationToken), keys);
+            var check = OhlcvBackup.Inspect(await File.ReadAllBytesAsync(path, cancellationToken), keys, date);
             if (check.Problem is { } problem)
             {
                 items.Add(new RecoverItem(date, path, check.KeyId, RecoverStatus.Corrupted, $"not registered: {problem}"));
@@ -163,7 +163,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             }
 
             var bytes = await File.ReadAllBytesAsync(destination, cancellationToken);
-            var check = OhlcvBackup.Inspect(bytes, keys);
+            var check = OhlcvBackup.Inspect(bytes, keys, date);
             if (check.Problem is { } problem)
             {
                 throw new FileCorruptionException(problem);

@@ -65,7 +65,9 @@ public sealed class SpxDataset : IDataset
         }
     }
 
-    public IOutputChecker CreateChecker(DatasetHost? host, EffectiveSettings? settings) => new ParquetOutputChecker(SpxContentChecksum.OfFile);
+    public IOutputChecker CreateChecker(DatasetHost? host, EffectiveSettings? settings) => new ParquetOutputChecker(
+        SpxContentChecksum.OfFile,
+        rowDatesCheck: static (path, date) => ParquetRowDates.CheckDateColumn(path, Parquet.SpxParquetSchema.TradeDate, "trade_date", date));
 
     public IDatasetDemo Demo { get; } = new SpxDemo();
 
