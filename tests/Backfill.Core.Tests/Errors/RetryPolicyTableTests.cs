@@ -77,7 +77,7 @@ public sealed class RetryPolicyTableTests
                 calls++;
                 throw new ConnectionFailedException("reset");
             }, TestContext.Current.CancellationToken));
-        Assert.Equal(5, calls);
+        Assert.Equal(6, calls);
     }
 
     [Fact]
