@@ -126,8 +126,10 @@ public sealed class FaultTests
             {
                 // A request may have run out of attempts only in the first pass, on a transient kind: the second pass
                 // after the cool-down finished the date.
-                Assert.All(finalErrors, e => Assert.True(Product.For(Enum.Parse<ErrorKind>(e.ErrorType)).IsRetryable, $"{o.Date}: {e.ErrorType} ended a request"));
-                Assert.True(finalErrors.Count <= 1, $"{o.Date}: {finalErrors.Count} requests ran out of attempts (one request at a time: one ends a pass)");
+                // The contract listing may fail for good (the date is then planned from the expiration lists).
+                var ended = finalErrors.Where(e => e.SubUnit != "contracts").ToList();
+                Assert.All(ended, e => Assert.True(Product.For(Enum.Parse<ErrorKind>(e.ErrorType)).IsRetryable, $"{o.Date}: {e.ErrorType} ended a request"));
+                Assert.True(ended.Count <= 1, $"{o.Date}: {ended.Count} requests ran out of attempts (one request at a time: one ends a pass)");
                 var file = world.OutputFile(o.Date);
                 Assert.True((await verifier.VerifyAsync(file, o.FileSha256, o.Rows, SpxContentChecksum.OfFile, Harness.Ct)).IsOk);
                 if (kind == ThetaFaultKind.MalformedRows)
@@ -146,8 +148,9 @@ public sealed class FaultTests
                 Assert.NotNull(expected);
                 Assert.Equal(expected.ToString(), o.ErrorType);
                 // The request that ended the date ran out of the table in its last pass (a transient kind had two).
-                var last = finalErrors.OrderBy(e => e.Id).Last();
-                Assert.True(finalErrors.Count <= (permanent ? 1 : 2), $"{o.Date}: {finalErrors.Count} requests ended");
+                var ending = finalErrors.Where(e => e.SubUnit != "contracts" || e.ErrorType == nameof(ErrorKind.ApiVersionGone)).ToList();
+                var last = ending.OrderBy(e => e.Id).Last();
+                Assert.True(ending.Count <= (permanent ? 1 : 2), $"{o.Date}: {ending.Count} requests ended");
                 Assert.Equal(Product.For(expected.Value).MaxAttempts, last.Attempt + 1);
                 Assert.True(o.Message.Contains("backfill retry", StringComparison.Ordinal) || o.Message.Contains("thetadata.apiVersion", StringComparison.Ordinal),
                     $"{o.Date}: the message says nothing to do: {o.Message}");
@@ -213,21 +216,27 @@ public sealed class FaultTests
     /// The PRD's success target (above 99 %): 20 dates with 5 % of requests answered 500 all succeed in one run, thanks
     /// to the PRD's three attempts per request and the second pass a date gets after a cool-down.
     /// </summary>
-    [Fact]
-    public async Task Twenty_dates_with_five_percent_server_errors_all_succeed_in_one_run()
+    /// <param name="contractListing">Planned from the contract listing (about 6 requests a date here, the listing faults
+    /// too) or from the expiration lists (about 50 requests a date, as the PRD's measurement was made).</param>
+    [Theory]
+    [InlineData(false, 20)]
+    [InlineData(true, 2)]
+    public async Task Twenty_dates_with_five_percent_server_errors_all_succeed_in_one_run(bool contractListing, int minimumFaults)
     {
         await using var world = await EngineWorld.StartAsync(new ThetaDataSimulatorOptions
         {
             Scale = 0.05,
             Faults = new ThetaFaultOptions { Probability = 0.05, Kinds = [ThetaFaultKind.ServerError500], Seed = 20 },
         }, Product);
+        world.Spx = new Engine.Datasets.Spx.SpxOptions { MaxConcurrentSubUnits = 1, ContractListing = contractListing };
         var dates = Core.Calendars.NyseCalendar.Instance.SessionsBetween(new DateOnly(2024, 6, 3), new DateOnly(2024, 7, 1)).Take(20).ToList();
         Assert.Equal(20, dates.Count);
         var outcomes = await world.RunAsync(dates);
-        Assert.True(world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500) > 20, "too few server errors were injected to prove anything");
+        Assert.True(world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500) > minimumFaults, "too few server errors were injected to prove anything");
         Assert.All(outcomes, o => Assert.True(o.Kind == UnitOutcomeKind.Success, $"{o.Date}: {o.Kind} {o.Message}"));
-        Report.Add("faults.ServerError500.5pct.20-dates.requests", world.Simulator.Stats.TotalRequests);
-        Report.Add("faults.ServerError500.5pct.20-dates.injected", world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500));
+        var plan = contractListing ? "listing" : "expiration-lists";
+        Report.Add($"faults.ServerError500.5pct.20-dates.{plan}.requests", world.Simulator.Stats.TotalRequests);
+        Report.Add($"faults.ServerError500.5pct.20-dates.{plan}.injected", world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500));
     }
 
     /// <summary>Every transient kind mixed, half the requests failing: with more attempts every date finishes.</summary>
