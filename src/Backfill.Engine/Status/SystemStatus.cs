@@ -43,7 +43,7 @@ public sealed record SystemStatus(DiskState Output, DiskState Temp, LedgerState 
     /// How long <c>status</c> waits for the source: short enough that the whole command stays within its 2 s; a slower
     /// source is reported as "timeout" (<c>health</c> waits longer and says more).
     /// </summary>
-    public static readonly TimeSpan SourceTimeout = TimeSpan.FromSeconds(1.5);
+    public static readonly TimeSpan SourceTimeout = TimeSpan.FromSeconds(1.2);
 
     /// <summary>"skipped" when the source was not asked (<c>--offline</c>), else ok, warn, fail or timeout.</summary>
     public string SourceState => Source?.State ?? "skipped";
