@@ -30,7 +30,7 @@ public static class BoundedCheck
         }
         catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return new BoundedResult(HealthLevel.Fail, $"no answer within {limit.TotalSeconds:0.0##} s.", true, watch.Elapsed);
+            return new BoundedResult(HealthLevel.Fail, $"no answer within {limit.TotalSeconds:0.###} s.", true, watch.Elapsed);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {

@@ -105,7 +105,8 @@ public sealed class HealthChecker
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var checks = await Task.WhenAll(
+        var checks = new List<Task<HealthCheck>>
+        {
             RunAsync("disk-output", _ => Task.Run(() => Disk(_settings.OutputDirectory, "output"), CancellationToken.None), cancellationToken),
             RunAsync("disk-temp", _ => Task.Run(() => Disk(_settings.TempDirectory, "temp"), CancellationToken.None), cancellationToken),
             RunAsync("ledger", LedgerAsync, cancellationToken),
@@ -113,29 +114,19 @@ public sealed class HealthChecker
             RunAsync("temp-directory", _ => Task.Run(() => TempDirectory(_settings.TempDirectory), CancellationToken.None), cancellationToken),
             RunAsync("source", SourceAsync, cancellationToken),
             RunAsync("memory", _ => Task.Run(Memory, CancellationToken.None), cancellationToken),
-            _dataset is null ? Task.FromResult<HealthCheck?>(null) : RunAsync("rate-limit", RateLimitAsync, cancellationToken)!);
-        return new HealthReport([.. checks.OfType<HealthCheck>()], watch.Elapsed);
+        };
+        if (_dataset is not null)
+        {
+            checks.Add(RunAsync("rate-limit", RateLimitAsync, cancellationToken));
+        }
+
+        return new HealthReport(await Task.WhenAll(checks), watch.Elapsed);
     }
 
-    private async Task<HealthCheck?> RunAsync(string name, Func<CancellationToken, Task<(HealthLevel Level, string Detail)>> check, CancellationToken cancellationToken)
+    private async Task<HealthCheck> RunAsync(string name, Func<CancellationToken, Task<(HealthLevel Level, string Detail)>> check, CancellationToken cancellationToken)
     {
-        var watch = Stopwatch.StartNew();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(_timeout);
-        try
-        {
-            // WaitAsync also bounds checks that ignore the token (a hung file system call).
-            var (level, detail) = await check(cts.Token).WaitAsync(_timeout, cancellationToken);
-            return new HealthCheck(name, level, detail, watch.Elapsed);
-        }
-        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            return new HealthCheck(name, HealthLevel.Fail, $"no answer within {_timeout.TotalSeconds:0.#} s.", watch.Elapsed);
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-        {
-            return new HealthCheck(name, HealthLevel.Fail, e.Message, watch.Elapsed);
-        }
+        var result = await BoundedCheck.RunAsync(check, _timeout, cancellationToken);
+        return new HealthCheck(name, result.Level, result.Detail, result.Elapsed);
     }
 
     private (HealthLevel, string) Disk(string path, string what)
