@@ -226,15 +226,15 @@ public sealed class HealthChecker
               $"({string.Join(", ", limited.GroupBy(e => e.ErrorType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}), " +
               $"the last at {limited.Max(e => e.OccurredAt):yyyy-MM-dd HH:mm} UTC";
         var budget = _budget is null ? null : await _budget(cancellationToken);
-        var spent = budget is { Limit: > 0 } b && 100.0 * b.Used / b.Limit >= WarnBudgetPercent;
+        var mostlyUsed = budget is { Limit: > 0 } b && 100.0 * b.Used / b.Limit >= WarnBudgetPercent;
         var budgetText = budget is null ? string.Empty : $"; {budget.Source} budget: {budget.Used} of {budget.Limit} requests used on {budget.Period}";
         if (budget is not null && budget.Left == 0)
         {
             return (HealthLevel.Warn, $"{errors}{budgetText}: spent, processing waits until the next period.");
         }
 
-        return limited.Count > 0 || spent
-            ? (HealthLevel.Warn, $"{errors}{budgetText}{(spent ? $": over {WarnBudgetPercent} % used" : string.Empty)}." +
+        return limited.Count > 0 || mostlyUsed
+            ? (HealthLevel.Warn, $"{errors}{budgetText}{(mostlyUsed ? $": {WarnBudgetPercent} % or more used" : string.Empty)}." +
                 (limited.Count > 0 ? " The source is throttling: lower the dataset's concurrency or wait." : string.Empty))
             : (HealthLevel.Ok, $"{errors}{budgetText}.");
     }
