@@ -114,9 +114,16 @@ internal sealed partial class HeadlessBrowser : IAsyncDisposable
         limit.CancelAfter(TimeSpan.FromSeconds(60));
         while (true)
         {
-            if ((await EvaluateAsync($"!!({condition})", limit.Token)).ValueKind == JsonValueKind.True)
+            try
             {
-                return;
+                if ((await EvaluateAsync($"!!({condition})", limit.Token)).ValueKind == JsonValueKind.True)
+                {
+                    return;
+                }
+            }
+            catch (InvalidOperationException) when (!limit.IsCancellationRequested)
+            {
+                // The page is not there yet (no body while it loads): try again until the limit.
             }
 
             try
