@@ -355,6 +355,35 @@ public sealed class LedgerCommandTests
     }
 
     [Fact]
+    public async Task A_damaged_table_found_after_the_ledger_opened_gets_the_same_message()
+    {
+        using var cli = new CliRunner();
+        await AddSuccessAsync(cli, Day, Day.AddDays(1));
+        var root = (long)(await ScalarAsync(cli.Db, "SELECT rootpage FROM sqlite_master WHERE name = 'processing_log';"))!;
+        var pageSize = (long)(await ScalarAsync(cli.Db, "PRAGMA page_size;"))!;
+        SqliteConnection.ClearAllPools();
+        await using (var file = new FileStream(cli.Db, FileMode.Open, FileAccess.Write))
+        {
+            // The ledger opens and migrates (other pages), and the units table's page is garbage.
+            file.Position = (root - 1) * pageSize;
+            var garbage = new byte[pageSize];
+            new Random(3).NextBytes(garbage);
+            await file.WriteAsync(garbage, Ct);
+        }
+
+        foreach (var args in new[] { new[] { "status" }, ["ledger", "backup"] })
+        {
+            var result = await cli.RunAsync(args);
+            Assert.True(result.ExitCode == 3, $"{string.Join(' ', args)}: {result}");
+            Assert.Contains($"The ledger {cli.Db} is corrupted (", result.Error, StringComparison.Ordinal);
+            Assert.Contains("'backfill ledger restore FILE --yes'", result.Error, StringComparison.Ordinal);
+            Assert.Contains("'backfill ledger rebuild'", result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(cli.Folder, "backups")));
+    }
+
+    [Fact]
     public async Task A_corrupted_ledger_is_replaced_by_restore_and_kept_beside_it()
     {
         using var cli = new CliRunner();

@@ -67,7 +67,7 @@ internal static partial class LedgerCommands
             LedgerBackupResult result;
             try
             {
-                result = await new LedgerBackup(environment.Time).BackupAsync(path, destination, Math.Max(keep, 1), ct);
+                result = await new LedgerBackup(environment.Time).BackupAsync(path, destination, keep, ct);
             }
             catch (LedgerDamagedException e)
             {
@@ -252,6 +252,10 @@ internal static partial class LedgerCommands
         catch (Exception e) when (Ledger.Sqlite.SqliteLedgerFile.IsDamage(e))
         {
             throw Damaged(path, new LedgerDamagedException(path, e.Message, e));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new EnvironmentProblemException($"Cannot read the settings of the ledger {path}: {e.Message.TrimEnd('.')}. Is --db a backfill ledger?", e);
         }
 
         var keep = all.Single(s => s.Key == Settings.LedgerBackupKeep);

@@ -25,12 +25,16 @@ public sealed partial class LedgerBackup(TimeProvider time)
 
     /// <param name="ledgerPath">The SQLite ledger; it must exist (it is never created).</param>
     /// <param name="destination">A file to write; null for a timestamped file in <see cref="DefaultFolder"/>, followed by retention.</param>
-    /// <param name="keep">Backups this command made that retention keeps in the default folder (the newest), 1 or more.</param>
+    /// <param name="keep">Backups this command made that retention keeps in the default folder (the newest), 1 or more; unused with a destination.</param>
     /// <exception cref="LedgerDamagedException">The ledger cannot be read, or its copy fails the integrity check (no backup is left).</exception>
     /// <exception cref="InvalidInputException">The destination exists already, or the file is not a ledger.</exception>
     public async Task<LedgerBackupResult> BackupAsync(string ledgerPath, string? destination, int keep, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        if (destination is null)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        }
+
         var ledger = Path.GetFullPath(ledgerPath);
         var stem = Path.GetFileNameWithoutExtension(ledger);
         var now = time.GetUtcNow();
