@@ -56,56 +56,16 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
             throw SimRequestException.NoData($"contracts of {string.Join(",", symbols)} on {date:yyyyMMdd}");
         }
 
-        var format = Format(ctx);
         var inv = CultureInfo.InvariantCulture;
-        if (format == "csv")
-        {
-            ctx.Response.ContentType = "text/csv";
-            var sb = new StringBuilder("symbol,expiration,strike,right\n");
-            foreach (var c in contracts)
+        await WriteRowsAsync(ctx, Format(ctx), "symbol,expiration,strike,right", contracts,
+            c => string.Create(inv, $"{c.Root},{c.Expiration:yyyy-MM-dd},{c.StrikeMilli / 1000.0:0.000},{(c.Right == 'C' ? "CALL" : "PUT")}"),
+            (json, c) =>
             {
-                sb.Append(c.Root).Append(',').Append(c.Expiration.ToString("yyyy-MM-dd", inv)).Append(',')
-                    .Append((c.StrikeMilli / 1000.0).ToString("0.000", inv)).Append(',').Append(c.Right == 'C' ? "CALL" : "PUT").Append('\n');
-            }
-
-            await ctx.Response.WriteAsync(sb.ToString(), ctx.RequestAborted).ConfigureAwait(false);
-            return;
-        }
-
-        ctx.Response.ContentType = "application/json";
-        var json = new Utf8JsonWriter(ctx.Response.BodyWriter);
-        await using (json.ConfigureAwait(false))
-        {
-            if (format == "json")
-            {
-                json.WriteStartObject();
-                json.WriteStartArray("response");
-            }
-
-            foreach (var c in contracts)
-            {
-                json.WriteStartObject();
                 json.WriteString("symbol", c.Root);
                 json.WriteString("expiration", c.Expiration.ToString("yyyy-MM-dd", inv));
                 json.WriteNumber("strike", c.StrikeMilli / 1000.0);
                 json.WriteString("right", c.Right == 'C' ? "CALL" : "PUT");
-                json.WriteEndObject();
-                if (format == "ndjson")
-                {
-                    await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-                    json.Reset();
-                    await ctx.Response.BodyWriter.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted).ConfigureAwait(false);
-                }
-            }
-
-            if (format == "json")
-            {
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-
-            await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
-        }
+            }).ConfigureAwait(false);
     }
 
     public async Task GreeksAsync(HttpContext ctx, RequestFaults faults)
@@ -315,16 +275,32 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
             .Append(timestamp).Append(',').Append(t.UnderlyingPrice.ToString(inv)).Append('\n');
     }
 
-    private static async Task WriteListAsync(HttpContext ctx, string format, string column, string symbol, IReadOnlyList<string> values, bool quoted)
+    private static Task WriteListAsync(HttpContext ctx, string format, string column, string symbol, IReadOnlyList<string> values, bool quoted) =>
+        WriteRowsAsync(ctx, format, "symbol," + column, values, v => symbol + "," + v, (json, v) =>
+        {
+            json.WriteString("symbol", symbol);
+            if (quoted)
+            {
+                json.WriteString(column, v);
+            }
+            else
+            {
+                json.WritePropertyName(column);
+                json.WriteRawValue(v);
+            }
+        });
+
+    /// <summary>A list answer in the requested format: CSV with a header, a JSON <c>response</c> array, or NDJSON objects.</summary>
+    private static async Task WriteRowsAsync<T>(
+        HttpContext ctx, string format, string csvHeader, IReadOnlyList<T> items, Func<T, string> csvLine, Action<Utf8JsonWriter, T> writeFields)
     {
         if (format == "csv")
         {
             ctx.Response.ContentType = "text/csv";
-            var sb = new StringBuilder();
-            sb.Append("symbol,").Append(column).Append('\n');
-            foreach (var v in values)
+            var sb = new StringBuilder(csvHeader).Append('\n');
+            foreach (var item in items)
             {
-                sb.Append(symbol).Append(',').Append(v).Append('\n');
+                sb.Append(csvLine(item)).Append('\n');
             }
 
             await ctx.Response.WriteAsync(sb.ToString(), ctx.RequestAborted).ConfigureAwait(false);
@@ -341,20 +317,10 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
                 json.WriteStartArray("response");
             }
 
-            foreach (var v in values)
+            foreach (var item in items)
             {
                 json.WriteStartObject();
-                json.WriteString("symbol", symbol);
-                if (quoted)
-                {
-                    json.WriteString(column, v);
-                }
-                else
-                {
-                    json.WritePropertyName(column);
-                    json.WriteRawValue(v);
-                }
-
+                writeFields(json, item);
                 json.WriteEndObject();
                 if (format == "ndjson")
                 {

@@ -8,49 +8,10 @@ namespace Backfill.Sources.CryptoLake.Book;
 /// <c>u + 1</c>), so the spot rule would call almost every futures message a gap. After a gap nothing applies until
 /// the next snapshot.
 /// </summary>
-public sealed class BinanceFuturesSync : IDepthSync
+public sealed class BinanceFuturesSync : DepthSyncRule
 {
-    private long? _last;
-    private bool _synced;
+    private protected override bool IsStale(long finalUpdateId, long last, bool synced) => synced ? finalUpdateId <= last : finalUpdateId < last;
 
-    public long Gaps { get; private set; }
-
-    public long Stale { get; private set; }
-
-    public long Applied { get; private set; }
-
-    public long? LastUpdateId => _last;
-
-    public void Seed(long lastUpdateId)
-    {
-        _last = lastUpdateId;
-        _synced = false;
-    }
-
-    public DiffDecision Decide(long firstUpdateId, long finalUpdateId, long? previousFinalUpdateId)
-    {
-        if (_last is not { } last)
-        {
-            return DiffDecision.Unseeded;
-        }
-
-        if (_synced ? finalUpdateId <= last : finalUpdateId < last)
-        {
-            Stale++;
-            return DiffDecision.Stale;
-        }
-
-        var continues = _synced ? previousFinalUpdateId == last : firstUpdateId <= last;
-        if (!continues)
-        {
-            Gaps++;
-            _last = null;
-            return DiffDecision.Gap;
-        }
-
-        _synced = true;
-        _last = finalUpdateId;
-        Applied++;
-        return DiffDecision.Apply;
-    }
+    private protected override bool Continues(long firstUpdateId, long? previousFinalUpdateId, long last, bool synced) =>
+        synced ? previousFinalUpdateId == last : firstUpdateId <= last;
 }

@@ -21,53 +21,13 @@ public enum DiffDecision
 /// REST snapshot (<c>lastUpdateId</c> L): drop <c>u ≤ L</c>; the first applied message has <c>U ≤ L+1 ≤ u</c>; each
 /// later one has <c>U == previous u + 1</c>. After a gap nothing applies until the next snapshot.
 /// </summary>
-public sealed class BinanceSpotSync : IDepthSync
+public sealed class BinanceSpotSync : DepthSyncRule
 {
-    private long? _last;
-    private bool _synced;
-
-    public long Gaps { get; private set; }
-
-    public long Stale { get; private set; }
-
-    public long Applied { get; private set; }
-
-    public long? LastUpdateId => _last;
-
-    /// <summary>A REST snapshot was loaded into the book: continue from its <c>lastUpdateId</c>.</summary>
-    public void Seed(long lastUpdateId)
-    {
-        _last = lastUpdateId;
-        _synced = false;
-    }
-
     /// <summary>Spot messages carry no <c>pu</c>; continuity is <c>U == previous u + 1</c>.</summary>
-    public DiffDecision Decide(long firstUpdateId, long finalUpdateId, long? previousFinalUpdateId) => Decide(firstUpdateId, finalUpdateId);
+    public DiffDecision Decide(long firstUpdateId, long finalUpdateId) => Decide(firstUpdateId, finalUpdateId, null);
 
-    public DiffDecision Decide(long firstUpdateId, long finalUpdateId)
-    {
-        if (_last is not { } last)
-        {
-            return DiffDecision.Unseeded;
-        }
+    private protected override bool IsStale(long finalUpdateId, long last, bool synced) => finalUpdateId <= last;
 
-        if (finalUpdateId <= last)
-        {
-            Stale++;
-            return DiffDecision.Stale;
-        }
-
-        var continues = _synced ? firstUpdateId == last + 1 : firstUpdateId <= last + 1;
-        if (!continues)
-        {
-            Gaps++;
-            _last = null;
-            return DiffDecision.Gap;
-        }
-
-        _synced = true;
-        _last = finalUpdateId;
-        Applied++;
-        return DiffDecision.Apply;
-    }
+    private protected override bool Continues(long firstUpdateId, long? previousFinalUpdateId, long last, bool synced) =>
+        synced ? firstUpdateId == last + 1 : firstUpdateId <= last + 1;
 }

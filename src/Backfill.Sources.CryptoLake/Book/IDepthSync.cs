@@ -24,6 +24,62 @@ public interface IDepthSync
     DiffDecision Decide(long firstUpdateId, long finalUpdateId, long? previousFinalUpdateId);
 }
 
+/// <summary>
+/// The bookkeeping every venue rule shares: the last applied id, whether the book is in sequence since its snapshot,
+/// and the counts; a rule says only what is stale and what continues the book.
+/// </summary>
+public abstract class DepthSyncRule : IDepthSync
+{
+    private long? _last;
+    private bool _synced;
+
+    public long Gaps { get; private set; }
+
+    public long Stale { get; private set; }
+
+    public long Applied { get; private set; }
+
+    public long? LastUpdateId => _last;
+
+    public void Seed(long lastUpdateId)
+    {
+        _last = lastUpdateId;
+        _synced = false;
+    }
+
+    public DiffDecision Decide(long firstUpdateId, long finalUpdateId, long? previousFinalUpdateId)
+    {
+        if (_last is not { } last)
+        {
+            return DiffDecision.Unseeded;
+        }
+
+        if (IsStale(finalUpdateId, last, _synced))
+        {
+            Stale++;
+            return DiffDecision.Stale;
+        }
+
+        if (!Continues(firstUpdateId, previousFinalUpdateId, last, _synced))
+        {
+            Gaps++;
+            _last = null;
+            return DiffDecision.Gap;
+        }
+
+        _synced = true;
+        _last = finalUpdateId;
+        Applied++;
+        return DiffDecision.Apply;
+    }
+
+    /// <summary>Every update of the message is already in the book (<paramref name="synced"/>: a message was applied since the snapshot).</summary>
+    private protected abstract bool IsStale(long finalUpdateId, long last, bool synced);
+
+    /// <summary>The message follows the book without a missing update.</summary>
+    private protected abstract bool Continues(long firstUpdateId, long? previousFinalUpdateId, long last, bool synced);
+}
+
 /// <summary>The sequencing rule of a Crypto Lake market, by its exchange name (<c>cryptobook.exchange</c>).</summary>
 public static class DepthSync
 {
