@@ -87,4 +87,7 @@ public interface ILedger : IAsyncDisposable
 
     /// <summary>Checks the database's own integrity (SQLite <c>PRAGMA integrity_check</c>).</summary>
     Task<string> CheckIntegrityAsync(CancellationToken cancellationToken);
+
+    /// <summary>The <c>error_log</c> rows of <paramref name="dataset"/> that <paramref name="filter"/> selects: the newest <see cref="ErrorFilter.Limit"/>, oldest first.</summary>
+    Task<IReadOnlyList<ErrorRecord>> ListErrorHistoryAsync(string dataset, ErrorFilter filter, CancellationToken cancellationToken);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Core.Telemetry;
 using Backfill.Core.Text;
 using Backfill.Sources.Databento.Dbn;
@@ -58,7 +59,7 @@ public sealed class DatabentoHistoricalClient : IDisposable
         _options = options;
         _time = time ?? TimeProvider.System;
         _ownsHttp = true;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http = handler is null ? new HttpClient(new MeteringHandler(new HttpClientHandler()), disposeHandler: true) : new HttpClient(new MeteringHandler(handler), disposeHandler: false);
         _http.BaseAddress = options.BaseAddress;
         _http.Timeout = Timeout.InfiniteTimeSpan;
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
