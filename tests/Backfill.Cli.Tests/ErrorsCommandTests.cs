@@ -26,7 +26,7 @@ public sealed class ErrorsCommandTests
         Assert.Contains(rows, r => r.GetProperty("group").GetString() == "message" && r.GetProperty("key").GetString()!.Contains("429", StringComparison.Ordinal) is false);
         Assert.Equal(1, Row("retry", "backfill retry 2024-06-10").GetProperty("count").GetInt32());
 
-        var table = await cli.RunAsync("errors", "--since", "7d", "--type", "ratelimited");
+        var table = await cli.RunAsync("errors", "--since", "7d", "--type", "RateLimited");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains("RateLimited", table.Out, StringComparison.Ordinal);
         Assert.Contains("2024-06-10", table.Out, StringComparison.Ordinal);

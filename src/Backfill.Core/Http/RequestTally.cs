@@ -39,9 +39,9 @@ public sealed class RequestTally(TimeProvider time)
     /// <summary>Responses by HTTP status (<c>200</c>, <c>429</c>) and requests that got none (<c>none</c>).</summary>
     public IReadOnlyDictionary<string, int> Statuses => new SortedDictionary<string, int>(_statuses, StringComparer.Ordinal);
 
-    /// <summary>The statuses as <c>200x12 429x1</c>, or <c>-</c> when there were no requests.</summary>
+    /// <summary>The statuses as <c>200:12 429:1</c>, or <c>-</c> when there were no requests.</summary>
     public string StatusSummary => _statuses.IsEmpty ? "-"
-        : string.Join(' ', Statuses.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key}x{s.Value}")));
+        : string.Join(' ', Statuses.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key}:{s.Value}")));
 
     /// <summary>Makes <paramref name="tally"/> the current one for the code that follows (and what it starts) until disposed.</summary>
     public static IDisposable Begin(RequestTally tally)
