@@ -27,7 +27,8 @@ internal static partial class UnitLog
         Message = "attempt failed {Dataset} {Date} {ErrorType} on attempt {Attempt}: {Message}")]
     public static partial void AttemptFailed(ILogger logger, string dataset, string date, string errorType, int attempt, string message);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Warning,
+    // Information, not warning: a retry is routine and standard error (warning and up) stays for what needs a person.
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information,
         Message = "retry {Dataset} {Date} after {ErrorType} on attempt {Attempt}, next in {DelaySeconds:0.0} s: {Message}")]
     public static partial void Retry(ILogger logger, string dataset, string date, string errorType, int attempt, double delaySeconds, string message);
 
@@ -41,7 +42,7 @@ internal static partial class UnitLog
     public static RequestTally Tally(ILogger logger, string dataset, DateOnly date, TimeProvider time)
     {
         var tally = new RequestTally(time);
-        if (logger.IsEnabled(LogLevel.Warning))
+        if (logger.IsEnabled(LogLevel.Information))
         {
             tally.Retrying += (BackfillException e, int attempt, TimeSpan delay) =>
                 Retry(logger, dataset, Day(date), e.Kind.ToString(), attempt + 1, delay.TotalSeconds, VendorText.Sanitize(e.Message));
