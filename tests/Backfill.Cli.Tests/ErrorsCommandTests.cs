@@ -48,6 +48,43 @@ public sealed class ErrorsCommandTests
         Assert.Equal(0, Assert.Single(later.Json().EnumerateArray()).GetProperty("count").GetInt32());
     }
 
+    [Fact]
+    public async Task Errors_reads_a_shared_PostgreSQL_ledger_the_same_way()
+    {
+        var server = Environment.GetEnvironmentVariable("BACKFILL_TEST_PG_URL");
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            Assert.Skip("PostgreSQL not reachable: set BACKFILL_TEST_PG_URL (postgres://user:password@127.0.0.1:5432/db) or run .ci/run, which starts one.");
+        }
+
+        var url = server + (server.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "schema=errors_" + Guid.NewGuid().ToString("N")[..12];
+        using var cli = new CliRunner();
+        await using (var ledger = Backfill.Ledger.LedgerFactory.Create(url, cli.Clock))
+        {
+            await ledger.MigrateAsync(TestContext.Current.CancellationToken);
+            var day = new DateOnly(2024, 6, 10);
+            await ledger.TryClaimUnitAsync("spx", day, "t", TimeSpan.FromMinutes(5), false, TestContext.Current.CancellationToken);
+            foreach (var (attempt, retry) in new[] { (0, true), (1, false) })
+            {
+                await ledger.RecordErrorAsync(new Backfill.Ledger.Model.ErrorRecord
+                {
+                    Dataset = "spx", TradeDate = day, ErrorType = "ServerError", Message = $"ThetaData answered 500 on attempt {attempt}", Attempt = attempt, StatusCode = 500, WillRetry = retry,
+                }, TestContext.Current.CancellationToken);
+            }
+
+            await ledger.FailUnitAsync("spx", day, "t", "ServerError", "500", TestContext.Current.CancellationToken);
+        }
+
+        var json = await cli.RunAsync("errors", "--since", "7d", "--format", "json", "--db", url);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var rows = json.Json().EnumerateArray().ToList();
+        var type = Assert.Single(rows, r => r.GetProperty("group").GetString() == "type");
+        Assert.Equal(("ServerError", 2, 1, 1), (type.GetProperty("key").GetString(), type.GetProperty("count").GetInt32(), type.GetProperty("retried").GetInt32(), type.GetProperty("permanent").GetInt32()));
+        var message = Assert.Single(rows, r => r.GetProperty("group").GetString() == "message");
+        Assert.Equal("ThetaData answered # on attempt #", message.GetProperty("key").GetString());
+        Assert.Contains(rows, r => r.GetProperty("group").GetString() == "retry" && r.GetProperty("key").GetString() == "backfill retry 2024-06-10");
+    }
+
     [Theory]
     [InlineData("--since", "7x", "'7x' is not a span or a date", "7d (days)")]
     [InlineData("--since", "0d", "'0d' is not a span or a date", "12h (hours)")]
