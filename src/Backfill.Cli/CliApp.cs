@@ -37,7 +37,7 @@ internal static class CliApp
         root.Subcommands.Add(RecoverCommand.Build(environment));
         root.Subcommands.Add(WorkerCommand.Build(environment));
         root.Subcommands.Add(ServeCommand.Build(environment));
-        root.Subcommands.Add(new Command("ledger", "The ledger itself: rebuild it from the outputs.") { LedgerRebuildCommand.Build(environment) });
+        root.Subcommands.Add(LedgerCommands.Build(environment));
         root.Subcommands.Add(ErrorsCommand.Build(environment));
         return root;
     }
@@ -95,6 +95,12 @@ internal static class CliApp
         {
             await environment.Error.WriteLineAsync("Stopped. Work done so far is kept; run the same command again to resume.");
             return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (Backfill.Ledger.Sqlite.SqliteLedgerFile.IsDamage(e))
+        {
+            // Found after the ledger opened (a damaged page read later): the same message as at opening.
+            await environment.Error.WriteLineAsync($"error: {SharedLedger.DamagedMessage(SharedLedger.DescribeFile(parse, environment), e.Message)}");
+            return ExitCodes.Environment;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

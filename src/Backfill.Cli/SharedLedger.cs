@@ -50,10 +50,31 @@ internal static class SharedLedger
             // Driver messages often end in a period already; the sentence around them adds its own.
             throw new EnvironmentProblemException(
                 e is LedgerSchemaTooNewException ? e.Message
+                : !shared && Backfill.Ledger.Sqlite.SqliteLedgerFile.IsDamage(e) ? DamagedMessage(Path.GetFullPath(location), e.Message)
                 : shared ? $"Cannot open the ledger {ledger.Description}: {PostgresUrl.MaskPasswords(e.Message).TrimEnd('.')}. Check that the server runs and accepts this user, or choose another with --db."
                 : $"Cannot open the ledger {Path.GetFullPath(location)}: {e.Message.TrimEnd('.')}. Check the path and its permissions, or choose another with --db.", e);
         }
     }
+
+    /// <summary>The SQLite ledger's full path for a message, or a description when it cannot be worked out.</summary>
+    public static string DescribeFile(System.CommandLine.ParseResult parse, CliEnvironment environment)
+    {
+        try
+        {
+            var (location, shared) = Choose(new CommandContext(parse, environment));
+            return shared ? "(the SQLite ledger)" : Path.GetFullPath(location);
+        }
+        catch (Exception e) when (e is InvalidInputException or ArgumentException)
+        {
+            return "(the SQLite ledger)";
+        }
+    }
+
+    /// <summary>A corrupted SQLite ledger: what SQLite said, and the two ways back (a backup, or the published outputs).</summary>
+    public static string DamagedMessage(string path, string detail) =>
+        $"The ledger {path} is corrupted ({detail.TrimEnd('.')}). Nothing can be read from it. Restore the newest backup with " +
+        $"'backfill ledger restore FILE --yes' (backups are in {Engine.LedgerFiles.LedgerBackup.DefaultFolder(path)}; the corrupted file is kept beside the ledger), " +
+        "or move it and any -wal and -shm file beside it away and recreate the ledger from the published files with 'backfill ledger rebuild'.";
 
     private static ResolvedSetting Resolve(CommandContext context, string key)
     {

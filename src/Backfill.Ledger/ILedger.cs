@@ -88,6 +88,13 @@ public interface ILedger : IAsyncDisposable
     /// <summary>Checks the database's own integrity (SQLite <c>PRAGMA integrity_check</c>).</summary>
     Task<string> CheckIntegrityAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes the history older than <paramref name="olderThan"/>: attempts that ended before it, errors and metrics
+    /// recorded before it, in one transaction. Units (<c>processing_log</c>), sub-units and configuration are never
+    /// touched. With <paramref name="dryRun"/> nothing is deleted and the counts say what would be.
+    /// </summary>
+    Task<IReadOnlyList<PrunedRows>> PruneHistoryAsync(DateTimeOffset olderThan, bool dryRun, CancellationToken cancellationToken);
+
     /// <summary>The <c>error_log</c> rows of <paramref name="dataset"/> that <paramref name="filter"/> selects: the newest <see cref="ErrorFilter.Limit"/>, oldest first.</summary>
     Task<IReadOnlyList<ErrorRecord>> ListErrorHistoryAsync(string dataset, ErrorFilter filter, CancellationToken cancellationToken);
 }

@@ -20,4 +20,7 @@ public static class LedgerFactory
     public static int LatestSchemaVersion(ILedger ledger) => ledger is PostgresLedger
         ? PostgresMigrations.All[^1].Version
         : SqliteMigrations.All[^1].Version;
+
+    /// <summary>Which database holds <paramref name="ledger"/>: <c>sqlite</c> or <c>postgresql</c>.</summary>
+    public static string Kind(ILedger ledger) => ledger is PostgresLedger ? "postgresql" : "sqlite";
 }

@@ -56,6 +56,24 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
 
     public abstract Task<IReadOnlyList<DateOnly>> ListExpirationsAsync(string root, ISourceRequestObserver? observer, CancellationToken cancellationToken);
 
+    public abstract Task<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?> ListQuotedExpirationsAsync(
+        IReadOnlyList<string> roots, DateOnly date, ISourceRequestObserver? observer, CancellationToken cancellationToken);
+
+    /// <summary>Expirations per root from (root, expiration) pairs of a contract listing, each root in <paramref name="roots"/> present.</summary>
+    private protected static IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> ByRoot(IReadOnlyList<string> roots, IEnumerable<(string Root, DateOnly Expiration)> contracts)
+    {
+        var sets = roots.ToDictionary(r => r, _ => new SortedSet<DateOnly>(), StringComparer.Ordinal);
+        foreach (var (root, expiration) in contracts)
+        {
+            if (sets.TryGetValue(root, out var set))
+            {
+                set.Add(expiration);
+            }
+        }
+
+        return sets.ToDictionary(p => p.Key, p => (IReadOnlyList<DateOnly>)[.. p.Value], StringComparer.Ordinal);
+    }
+
     public async IAsyncEnumerable<OptionGreeksRow> StreamGreeksAsync(
         OptionGreeksRequest request, ISourceRequestObserver? rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

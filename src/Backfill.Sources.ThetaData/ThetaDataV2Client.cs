@@ -38,6 +38,32 @@ public sealed class ThetaDataV2Client : ThetaDataClientBase
         }, observer, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>/v2/list/contracts/option/quote?start_date=YYYYMMDD&amp;root=R1,R2</c>: every contract quoted on the date, rows
+    /// <c>[root, expiration, strike, right]</c>. One request for all roots (the terminal adds a fixed 500 ms to it).
+    /// </summary>
+    public override Task<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?> ListQuotedExpirationsAsync(
+        IReadOnlyList<string> roots, DateOnly date, ISourceRequestObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        var what = $"contracts quoted on {date:yyyy-MM-dd}";
+        var url = Relative($"v2/list/contracts/option/quote?start_date={date:yyyyMMdd}&root={Uri.EscapeDataString(string.Join(',', roots))}");
+        return GetJsonAsync<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?>(url, what, doc =>
+        {
+            var pairs = new List<(string, DateOnly)>();
+            foreach (var row in Response(doc, what).EnumerateArray())
+            {
+                if (row.ValueKind == JsonValueKind.Array && row.GetArrayLength() >= 2 && row[0].ValueKind == JsonValueKind.String
+                    && row[1].ValueKind == JsonValueKind.Number && row[1].TryGetInt32(out var ymd) && GreeksRowBuilder.TryYmd(ymd, out var expiration))
+                {
+                    pairs.Add((row[0].GetString()!, expiration));
+                }
+            }
+
+            return ByRoot(roots, pairs);
+        }, observer, cancellationToken);
+    }
+
     public override async Task<SourceHealth> CheckTerminalAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

@@ -37,6 +37,32 @@ public sealed class ThetaDataV3Client : ThetaDataClientBase
         }, observer, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>/v3/option/list/contracts/quote?symbol=R1,R2&amp;date=YYYYMMDD&amp;format=json</c>: every contract quoted on the
+    /// date, objects with <c>symbol</c> and <c>expiration</c> (and strike, right). One request for all roots.
+    /// </summary>
+    public override Task<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?> ListQuotedExpirationsAsync(
+        IReadOnlyList<string> roots, DateOnly date, ISourceRequestObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        var what = $"contracts quoted on {date:yyyy-MM-dd}";
+        var url = Relative($"v3/option/list/contracts/quote?symbol={Uri.EscapeDataString(string.Join(',', roots))}&date={date:yyyyMMdd}&format=json");
+        return GetJsonAsync<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?>(url, what, doc =>
+        {
+            var pairs = new List<(string, DateOnly)>();
+            foreach (var item in Response(doc, what).EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("symbol", out var symbol) && symbol.ValueKind == JsonValueKind.String
+                    && item.TryGetProperty("expiration", out var e) && V3GreeksParser.TryParseDate(e, out var expiration))
+                {
+                    pairs.Add((symbol.GetString()!, expiration));
+                }
+            }
+
+            return ByRoot(roots, pairs);
+        }, observer, cancellationToken);
+    }
+
     public override async Task<SourceHealth> CheckTerminalAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

@@ -165,7 +165,7 @@ public sealed class VerifyCleanupHealthTests
         Assert.Equal("ok", checks["ledger"]);
         Assert.Equal("ok", checks["output-directory"]);
         Assert.Equal("ok", checks["temp-directory"]);
-        Assert.Equal(["disk-output", "disk-temp", "ledger", "output-directory", "temp-directory", "source"], checks.Keys);
+        Assert.Equal(["disk-output", "disk-temp", "ledger", "output-directory", "temp-directory", "source", "memory", "rate-limit"], checks.Keys);
     }
 
     [Fact]

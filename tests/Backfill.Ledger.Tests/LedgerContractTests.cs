@@ -284,4 +284,51 @@ public abstract class LedgerContractTests
         Assert.Equal(60, (await t.Ledger.ListErrorsAsync("spx", null, 1000, Ct)).Count);
         Assert.Equal("ok", await t.Ledger.CheckIntegrityAsync(Ct));
     }
+
+    [Fact]
+    public async Task Prune_removes_only_history_older_than_the_cutoff_and_never_units_or_configuration()
+    {
+        await using var t = await CreateAsync();
+        var success = new UnitSuccess { FilePath = "f", FileSize = 1, FileSha256 = "x", RowCount = 1 };
+
+        // Old history: an attempt that ended (a failure, with its error), one still open, a metric; then a year passes.
+        await t.Ledger.SetConfigAsync("*", "processing.startDate", "2020-01-02", "alice", Ct);
+        await t.Ledger.TryClaimUnitAsync("spx", Day, "w1", TimeSpan.FromMinutes(5), false, Ct);
+        await t.Ledger.FailUnitAsync("spx", Day, "w1", "Unknown", "old failure", Ct);
+        await t.Ledger.RecordErrorAsync(new ErrorRecord { Dataset = "spx", TradeDate = Day, ErrorType = "RateLimited", Message = "old" }, Ct);
+        await t.Ledger.RecordMetricsAsync([new MetricRecord("spx", Day, "rows", 1, "rows")], Ct);
+        await t.Ledger.TryClaimUnitAsync("spx", Day.AddDays(1), "w1", TimeSpan.FromDays(400), false, Ct);
+        var cutoff = t.Clock.GetUtcNow().AddDays(1);
+        t.Clock.Advance(TimeSpan.FromDays(365));
+
+        // Recent history: the failed date done on a second attempt, a new error and metric.
+        await t.Ledger.TryClaimUnitAsync("spx", Day, "w2", TimeSpan.FromMinutes(5), false, Ct);
+        await t.Ledger.CompleteUnitAsync("spx", Day, "w2", success, Ct);
+        await t.Ledger.RecordErrorAsync(new ErrorRecord { Dataset = "spx", TradeDate = Day, ErrorType = "RateLimited", Message = "new" }, Ct);
+        await t.Ledger.RecordMetricsAsync([new MetricRecord("spx", Day, "rows", 2, "rows")], Ct);
+        var before = await CountsAsync(t);
+
+        var dryRun = await t.Ledger.PruneHistoryAsync(cutoff, dryRun: true, Ct);
+        Assert.Equal([("attempt_log", 1L), ("error_log", 1L), ("performance_metrics", 1L)], dryRun.Select(p => (p.Table, p.Rows)));
+        Assert.Equal(before, await CountsAsync(t));
+
+        var pruned = await t.Ledger.PruneHistoryAsync(cutoff, dryRun: false, Ct);
+        Assert.Equal(dryRun, pruned);
+        Assert.Equal(before with { Attempts = before.Attempts - 1, Errors = before.Errors - 1, Metrics = before.Metrics - 1 }, await CountsAsync(t));
+        Assert.Equal(["new"], (await t.Ledger.ListErrorsAsync("spx", null, 10, Ct)).Select(e => e.Message));
+        Assert.Equal([2.0], (await t.Ledger.ListMetricsAsync("spx", null, Ct)).Select(m => m.Value));
+        Assert.Equal(UnitStatus.Success, (await t.Ledger.GetUnitAsync("spx", Day, Ct))!.Status);
+        Assert.Equal(UnitStatus.Processing, (await t.Ledger.GetUnitAsync("spx", Day.AddDays(1), Ct))!.Status);
+        Assert.Equal(1, await t.SqlAsync("SELECT COUNT(*) FROM attempt_log WHERE ended_at IS NULL;"));
+        Assert.Equal([0L, 0L, 0L], (await t.Ledger.PruneHistoryAsync(cutoff, dryRun: false, Ct)).Select(p => p.Rows));
+    }
+
+    private static async Task<HistoryCounts> CountsAsync(LedgerHarness t) => new(
+        await t.SqlAsync("SELECT COUNT(*) FROM processing_log;"),
+        await t.SqlAsync("SELECT COUNT(*) FROM attempt_log;"),
+        await t.SqlAsync("SELECT COUNT(*) FROM error_log;"),
+        await t.SqlAsync("SELECT COUNT(*) FROM performance_metrics;"),
+        await t.SqlAsync("SELECT COUNT(*) FROM configuration;") + await t.SqlAsync("SELECT COUNT(*) FROM configuration_history;"));
+
+    private sealed record HistoryCounts(long Units, long Attempts, long Errors, long Metrics, long Configuration);
 }

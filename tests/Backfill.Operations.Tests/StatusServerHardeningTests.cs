@@ -43,7 +43,8 @@ public sealed class StatusServerHardeningTests : IAsyncLifetime
     {
         var metrics = new MetricsOptions(false, false, false, _folder, new Uri("http://127.0.0.1:4318"), TimeSpan.FromSeconds(60));
         var app = StatusServer.Create(new ServerOptions(IPAddress.Loopback, 0, allowRemote, 5, null, metrics), _ledger,
-            new Backfill.Engine.Status.StatusApi(_ledger, Backfill.Engine.Datasets.DatasetRegistry.Default, 5, null, TimeProvider.System));
+            new Backfill.Engine.Status.StatusApi(_ledger, Backfill.Engine.Datasets.DatasetRegistry.Default,
+                await ServerSettings.LoadAsync(_ledger, _folder, null, Ct), TimeProvider.System));
         _apps.Add(app);
         return await StatusServer.StartAsync(app, Ct);
     }

@@ -41,7 +41,7 @@ public sealed class StatusServerTests : IAsyncLifetime
                 _clock.Now = _clock.Now.AddMinutes(3);
                 await _ledger.CompleteUnitAsync("spx", date, "test-worker", new UnitSuccess
                 {
-                    FilePath = $"/out/spx/{date:yyyy/MM/dd}/spx-options-{date:yyyy-MM-dd}.parquet", FileSize = 40_000_000 + (i * 1_000_000),
+                    FilePath = ServerSettings.PlaceOutput(_folder, "spx", date), FileSize = 40_000_000 + (i * 1_000_000),
                     FileSha256 = new string('a', 64), RowCount = 10_000_000, DurationMs = 20_000 - (i * 1000), SubUnitsTotal = 62, QualityScore = 0.99,
                 }, Ct);
             }
@@ -50,7 +50,8 @@ public sealed class StatusServerTests : IAsyncLifetime
         _clock.Now = new DateTimeOffset(2024, 6, 18, 23, 0, 0, TimeSpan.Zero);
         var metrics = new MetricsOptions(false, false, false, _folder, new Uri("http://127.0.0.1:4318"), TimeSpan.FromSeconds(60));
         _app = StatusServer.Create(new ServerOptions(IPAddress.Loopback, 0, false, 5, new DateOnly(2024, 5, 1), metrics), _ledger,
-            new Backfill.Engine.Status.StatusApi(_ledger, Backfill.Engine.Datasets.DatasetRegistry.Default, 5, new DateOnly(2024, 5, 1), _clock), null, _clock);
+            new Backfill.Engine.Status.StatusApi(_ledger, Backfill.Engine.Datasets.DatasetRegistry.Default,
+                await ServerSettings.LoadAsync(_ledger, _folder, new DateOnly(2024, 5, 1), Ct), _clock), null, _clock);
         _url = await StatusServer.StartAsync(_app, Ct);
     }
 
@@ -79,7 +80,7 @@ public sealed class StatusServerTests : IAsyncLifetime
         Assert.Equal("ok", (await GetJsonAsync("health")).GetProperty("status").GetString());
         var ready = await GetJsonAsync("ready");
         Assert.Equal("ready", ready.GetProperty("status").GetString());
-        Assert.Equal(await _ledger.GetSchemaVersionAsync(Ct), ready.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(await _ledger.GetSchemaVersionAsync(Ct), ready.GetProperty("checks").GetProperty("ledger").GetProperty("schemaVersion").GetInt32());
     }
 
     [Fact]

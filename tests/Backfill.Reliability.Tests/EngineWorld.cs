@@ -71,10 +71,16 @@ internal sealed class EngineWorld : IAsyncDisposable
             Retry = retry,
         });
 
+    /// <summary>
+    /// One expiration at a time. The fault matrix plans from the expiration lists (every listed expiration is asked
+    /// for, as before contract listings), which keeps its volume of requests per date; other tests plan from the listing.
+    /// </summary>
+    public SpxOptions Spx { get; set; } = new() { MaxConcurrentSubUnits = 1, ContractListing = false };
+
     public async Task<IReadOnlyList<UnitOutcome>> RunAsync(IReadOnlyList<DateOnly> dates, IDiskSpaceProbe? disk = null)
     {
         var options = Options;
-        var processor = UnitLifecycle.For(Ledger, new SpxDayProducer(Source, new SpxOptions { MaxConcurrentSubUnits = 1 }, options, diskProbe: disk), options);
+        var processor = UnitLifecycle.For(Ledger, new SpxDayProducer(Source, Spx, options, diskProbe: disk), options);
         return await new RangeRunner(processor, 1).RunAsync(dates, null, CancellationToken.None, Harness.Ct);
     }
 

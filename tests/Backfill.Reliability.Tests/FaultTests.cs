@@ -89,27 +89,32 @@ public sealed class FaultTests
         }
 
         // Attempts: per request (date + expiration or listing) 0, 1, 2 ... with no gap and no repeat; only the last
-        // may end the request, and only when the table allows no more (at once for a permanent kind).
+        // may end the request, and only when the table allows no more (at once for a permanent kind). A date that ran
+        // out of attempts on a transient kind gets one second pass after a cool-down: its requests start again at 0.
         foreach (var request in requestErrors.GroupBy(e => (e.TradeDate, e.SubUnit)))
         {
-            var attempts = request.OrderBy(e => e.Id).ToList();
-            for (var i = 0; i < attempts.Count; i++)
+            var passes = Passes(request.OrderBy(e => e.Id).ToList());
+            Assert.True(passes.Count <= 2, $"{request.Key}: {passes.Count} passes, at most a second one is allowed");
+            foreach (var attempts in passes)
             {
-                var e = attempts[i];
-                var policy = Product.For(Enum.Parse<ErrorKind>(e.ErrorType));
-                Assert.True(e.Attempt == i, $"{request.Key}: attempt {e.Attempt} logged as the {i}th failure");
-                Assert.True(e.Attempt < policy.MaxAttempts, $"{request.Key}: attempt {e.Attempt} exceeds the table's {policy.MaxAttempts}");
-                Assert.True(e.WillRetry == policy.AllowsRetryAfterAttempt(e.Attempt),
-                    $"{request.Key}: attempt {e.Attempt} of {e.ErrorType} will_retry={e.WillRetry}, the table says {policy.AllowsRetryAfterAttempt(e.Attempt)}");
-                if (i < attempts.Count - 1)
+                for (var i = 0; i < attempts.Count; i++)
                 {
-                    Assert.True(e.WillRetry, $"{request.Key}: attempt {e.Attempt} was not retried but attempt {attempts[i + 1].Attempt} followed");
+                    var e = attempts[i];
+                    var policy = Product.For(Enum.Parse<ErrorKind>(e.ErrorType));
+                    Assert.True(e.Attempt == i, $"{request.Key}: attempt {e.Attempt} logged as the {i}th failure");
+                    Assert.True(e.Attempt < policy.MaxAttempts, $"{request.Key}: attempt {e.Attempt} exceeds the table's {policy.MaxAttempts}");
+                    Assert.True(e.WillRetry == policy.AllowsRetryAfterAttempt(e.Attempt),
+                        $"{request.Key}: attempt {e.Attempt} of {e.ErrorType} will_retry={e.WillRetry}, the table says {policy.AllowsRetryAfterAttempt(e.Attempt)}");
+                    if (i < attempts.Count - 1)
+                    {
+                        Assert.True(e.WillRetry, $"{request.Key}: attempt {e.Attempt} was not retried but attempt {attempts[i + 1].Attempt} followed");
+                    }
                 }
             }
 
             if (permanent)
             {
-                Assert.Single(attempts);
+                Assert.Single(Assert.Single(passes));
             }
         }
 
@@ -119,7 +124,12 @@ public sealed class FaultTests
             var finalErrors = requestErrors.Where(e => e.TradeDate == o.Date && !e.WillRetry).ToList();
             if (o.Kind == UnitOutcomeKind.Success)
             {
-                Assert.Empty(finalErrors);
+                // A request may have run out of attempts only in the first pass, on a transient kind: the second pass
+                // after the cool-down finished the date.
+                // The contract listing may fail for good (the date is then planned from the expiration lists).
+                var ended = finalErrors.Where(e => e.SubUnit != "contracts").ToList();
+                Assert.All(ended, e => Assert.True(Product.For(Enum.Parse<ErrorKind>(e.ErrorType)).IsRetryable, $"{o.Date}: {e.ErrorType} ended a request"));
+                Assert.True(ended.Count <= 1, $"{o.Date}: {ended.Count} requests ran out of attempts (one request at a time: one ends a pass)");
                 var file = world.OutputFile(o.Date);
                 Assert.True((await verifier.VerifyAsync(file, o.FileSha256, o.Rows, SpxContentChecksum.OfFile, Harness.Ct)).IsOk);
                 if (kind == ThetaFaultKind.MalformedRows)
@@ -137,7 +147,10 @@ public sealed class FaultTests
                 Assert.True(o.Kind == UnitOutcomeKind.Failed, $"{o.Date}: {o.Kind} {o.Message}");
                 Assert.NotNull(expected);
                 Assert.Equal(expected.ToString(), o.ErrorType);
-                var last = Assert.Single(finalErrors);
+                // The request that ended the date ran out of the table in its last pass (a transient kind had two).
+                var ending = finalErrors.Where(e => e.SubUnit != "contracts" || e.ErrorType == nameof(ErrorKind.ApiVersionGone)).ToList();
+                var last = ending.OrderBy(e => e.Id).Last();
+                Assert.True(ending.Count <= (permanent ? 1 : 2), $"{o.Date}: {ending.Count} requests ended");
                 Assert.Equal(Product.For(expected.Value).MaxAttempts, last.Attempt + 1);
                 Assert.True(o.Message.Contains("backfill retry", StringComparison.Ordinal) || o.Message.Contains("thetadata.apiVersion", StringComparison.Ordinal),
                     $"{o.Date}: the message says nothing to do: {o.Message}");
@@ -180,6 +193,50 @@ public sealed class FaultTests
         Report.Add($"{key}.dates-ok-in-run", okInRun);
         Report.Add($"{key}.dates-failed-in-run", outcomes.Count - okInRun);
         Report.Add($"{key}.dates-ok-after-retry", Days.Length);
+    }
+
+    /// <summary>A request's logged attempts split into passes: each pass starts again at attempt 0.</summary>
+    private static List<List<ErrorRecord>> Passes(List<ErrorRecord> attempts)
+    {
+        var passes = new List<List<ErrorRecord>>();
+        foreach (var e in attempts)
+        {
+            if (e.Attempt == 0 || passes.Count == 0)
+            {
+                passes.Add([]);
+            }
+
+            passes[^1].Add(e);
+        }
+
+        return passes;
+    }
+
+    /// <summary>
+    /// The PRD's success target (above 99 %): 20 dates with 5 % of requests answered 500 all succeed in one run, thanks
+    /// to the PRD's three attempts per request and the second pass a date gets after a cool-down.
+    /// </summary>
+    /// <param name="contractListing">Planned from the contract listing (about 6 requests a date here, the listing faults
+    /// too) or from the expiration lists (about 50 requests a date, as the PRD's measurement was made).</param>
+    [Theory]
+    [InlineData(false, 20)]
+    [InlineData(true, 2)]
+    public async Task Twenty_dates_with_five_percent_server_errors_all_succeed_in_one_run(bool contractListing, int minimumFaults)
+    {
+        await using var world = await EngineWorld.StartAsync(new ThetaDataSimulatorOptions
+        {
+            Scale = 0.05,
+            Faults = new ThetaFaultOptions { Probability = 0.05, Kinds = [ThetaFaultKind.ServerError500], Seed = 20 },
+        }, Product);
+        world.Spx = new Engine.Datasets.Spx.SpxOptions { MaxConcurrentSubUnits = 1, ContractListing = contractListing };
+        var dates = Core.Calendars.NyseCalendar.Instance.SessionsBetween(new DateOnly(2024, 6, 3), new DateOnly(2024, 7, 1)).Take(20).ToList();
+        Assert.Equal(20, dates.Count);
+        var outcomes = await world.RunAsync(dates);
+        Assert.True(world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500) > minimumFaults, "too few server errors were injected to prove anything");
+        Assert.All(outcomes, o => Assert.True(o.Kind == UnitOutcomeKind.Success, $"{o.Date}: {o.Kind} {o.Message}"));
+        var plan = contractListing ? "listing" : "expiration-lists";
+        Report.Add($"faults.ServerError500.5pct.20-dates.{plan}.requests", world.Simulator.Stats.TotalRequests);
+        Report.Add($"faults.ServerError500.5pct.20-dates.{plan}.injected", world.Simulator.Stats.FaultsDelivered(ThetaFaultKind.ServerError500));
     }
 
     /// <summary>Every transient kind mixed, half the requests failing: with more attempts every date finishes.</summary>

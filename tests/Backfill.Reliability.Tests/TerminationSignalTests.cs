@@ -26,7 +26,7 @@ public sealed class TerminationSignalTests
             new ThetaDataSimulatorOptions { Scale = 0.02, FirstByteDelay = TimeSpan.FromMilliseconds(250) }, 0, Harness.Ct);
         using var f = Harness.NewFolder("rel-term-");
         var date = Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        using (var run = Harness.Start(f.With("process", date, "--set", $"thetadata.baseUrl={Harness.Url(sim)}")))
+        using (var run = Harness.Start(f.With("process", date, "--set", $"thetadata.baseUrl={Harness.Url(sim)}", "--set", "thetadata.contractListing=off")))
         {
             var watch = Stopwatch.StartNew();
             while (await CompletedSubunitsAsync(f.Db) < 1)
@@ -55,7 +55,7 @@ public sealed class TerminationSignalTests
         }
 
         Assert.Equal(0L, await Harness.ScalarAsync(f.Db, "SELECT COUNT(*) FROM attempt_log WHERE ended_at IS NULL;"));
-        var resume = await Harness.CliAsync(null, f.With("process", date, "--set", $"thetadata.baseUrl={Harness.Url(sim)}"));
+        var resume = await Harness.CliAsync(null, f.With("process", date, "--set", $"thetadata.baseUrl={Harness.Url(sim)}", "--set", "thetadata.contractListing=off"));
         Assert.True(resume.Code == 0, resume.Out + resume.Error);
         Assert.Equal(reference[Day], await Harness.Sha256Async(EnginePaths.OutputFile(f.Out, "spx", Day)));
     }

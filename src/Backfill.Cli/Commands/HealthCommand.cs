@@ -4,18 +4,18 @@ using Backfill.Engine.Health;
 
 namespace Backfill.Cli.Commands;
 
-/// <summary><c>health</c>: disk, ledger, folders and source, each ok/warn/fail, within a few seconds. Exit 3 on any fail.</summary>
+/// <summary><c>health</c>: disk, ledger, folders, source, memory and rate limits, each ok/warn/fail, within a few seconds. Exit 3 on any fail.</summary>
 internal static class HealthCommand
 {
     public static Command Build(CliEnvironment environment)
     {
-        var command = new Command("health", "Check disk space, the ledger, the output and temp folders and the source. Exit 3 if any check fails.");
+        var command = new Command("health", "Check disk space, the ledger, the output and temp folders, the source, memory and rate limits. Exit 3 if any check fails.");
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var report = await new HealthChecker(ledger, settings, ct2 => context.Dataset.CheckSourceAsync(context.Host(ledger), settings, ct2)).CheckAsync(ct);
+            var report = await new HealthChecker(context.Dataset, context.Host(ledger), settings).CheckAsync(ct);
             var table = new ResultTable($"Health of {context.Dataset.Name}", "check", "status", "detail", "ms");
             foreach (var check in report.Checks)
             {

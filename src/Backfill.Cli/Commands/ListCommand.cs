@@ -32,11 +32,28 @@ internal static class ListCommand
             var dataset = context.Dataset;
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var units = await ledger.ListUnitsAsync(dataset.Name, from, to, filter, ct);
-            var table = new ResultTable($"{dataset.Name} units", "date", "status", "attempts", "rows", "bytes", "duration_ms", "quality", "sha256", "last_error", "file");
+            // A dataset's own per-date figures (spx: expirations listed, requested, with data) come from its metrics.
+            var extra = (dataset as Engine.Datasets.IListedMetrics)?.ListColumns ?? [];
+            var figures = new Dictionary<(DateOnly, string), double>();
+            if (extra.Count > 0)
+            {
+                var wanted = extra.Select(c => c.Metric).ToHashSet(StringComparer.Ordinal);
+                foreach (var m in await ledger.ListMetricsAsync(dataset.Name, null, ct))
+                {
+                    if (m.TradeDate is { } d && wanted.Contains(m.Name))
+                    {
+                        figures[(d, m.Name)] = m.Value; // the latest recording of a date wins
+                    }
+                }
+            }
+
+            var table = new ResultTable($"{dataset.Name} units",
+                ["date", "status", "attempts", "rows", "bytes", "duration_ms", "quality", .. extra.Select(c => c.Column), "sha256", "last_error", "file"]);
             foreach (var u in units)
             {
-                table.Add(u.TradeDate, u.Status.ToDb(), u.AttemptCount, u.RowCount, u.FileSize, u.DurationMs, u.QualityScore,
-                    u.FileSha256, u.LastErrorType is null ? null : $"{u.LastErrorType}: {u.LastErrorMessage}", u.FilePath);
+                table.Add([u.TradeDate, u.Status.ToDb(), u.AttemptCount, u.RowCount, u.FileSize, u.DurationMs, u.QualityScore,
+                    .. extra.Select(c => figures.TryGetValue((u.TradeDate, c.Metric), out var v) ? (object?)(long)v : null),
+                    u.FileSha256, u.LastErrorType is null ? null : $"{u.LastErrorType}: {u.LastErrorMessage}", u.FilePath]);
             }
 
             table.Notes.Add($"{units.Count} unit(s).");

@@ -38,7 +38,7 @@ internal static class ServeCommand
             using var loggers = Operations.Create(context, settings);
             var options = new ServerOptions(address, portNumber, parse.GetValue(allowRemote), settings.RetryLimit, settings.StartDate,
                 OperationsSettings.Metrics(settings) with { Prometheus = false });
-            var api = new StatusApi(ledger, environment.Datasets, settings.RetryLimit, settings.StartDate, environment.Time);
+            var api = new StatusApi(ledger, environment.Datasets, settings, environment.Time);
             var app = StatusServer.Create(options, ledger, api, loggers, environment.Time);
             await using (app)
             {

@@ -39,24 +39,27 @@ public sealed class RetryPolicyTable
         _delayScale = delayScale;
     }
 
-    /// <summary>The product table: rate limited 3 tries honouring Retry-After; connection 5 tries 1 s..30 s;
-    /// terminal down 3 tries 5 s..60 s; no data recorded, not retried; corruption, disk, permission, large
-    /// request, invalid request and a gone API never retried; everything else 2 tries.</summary>
+    /// <summary>
+    /// The product table. The PRD writes its policies as retries after the first attempt (<c>Schedule.recurs(n)</c>),
+    /// so its counts are n + 1 attempts: rate limited 4 honouring Retry-After; connection 6, 1 s..30 s; terminal down
+    /// 4, 5 s..60 s; everything else that may pass on a second try (server errors, malformed bodies) 3. No data is
+    /// recorded, not retried; corruption, disk, permission, large request, invalid request and a gone API never retried.
+    /// </summary>
     public static RetryPolicyTable Default { get; } = new(new Dictionary<ErrorKind, RetryPolicy>
     {
-        [ErrorKind.RateLimited] = new(3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), HonorRetryAfter: true),
-        [ErrorKind.ConnectionFailed] = new(5, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
-        [ErrorKind.TerminalNotRunning] = new(3, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60)),
+        [ErrorKind.RateLimited] = new(4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), HonorRetryAfter: true),
+        [ErrorKind.ConnectionFailed] = new(6, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
+        [ErrorKind.TerminalNotRunning] = new(4, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60)),
         [ErrorKind.NoData] = new(1, TimeSpan.Zero, TimeSpan.Zero, CountsAsFailure: false),
-        [ErrorKind.InvalidResponse] = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+        [ErrorKind.InvalidResponse] = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
         [ErrorKind.PermissionDenied] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.LargeRequest] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.InvalidRequest] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.ApiVersionGone] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.FileCorruption] = new(1, TimeSpan.Zero, TimeSpan.Zero),
         [ErrorKind.InsufficientDisk] = new(1, TimeSpan.Zero, TimeSpan.Zero),
-        [ErrorKind.ServerError] = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
-        [ErrorKind.Unknown] = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+        [ErrorKind.ServerError] = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+        [ErrorKind.Unknown] = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
         [ErrorKind.QuotaExhausted] = new(1, TimeSpan.Zero, TimeSpan.Zero),
     });
 
@@ -74,6 +77,9 @@ public sealed class RetryPolicyTable
         ArgumentOutOfRangeException.ThrowIfNegative(scale);
         return new RetryPolicyTable(_policies, scale);
     }
+
+    /// <summary><paramref name="delay"/> scaled as this table scales its own delays (the cool-down before a date's second pass).</summary>
+    public TimeSpan Scaled(TimeSpan delay) => _delayScale == 1.0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * _delayScale));
 
     /// <summary>The same table with one kind's policy replaced.</summary>
     public RetryPolicyTable With(ErrorKind kind, RetryPolicy policy)

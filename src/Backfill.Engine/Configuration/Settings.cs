@@ -21,6 +21,7 @@ public static class Settings
     public const string LoggingMaxFileBytes = "logging.maxFileBytes";
     public const string LoggingKeepFiles = "logging.keepFiles";
     public const string LoggingFormat = "logging.format";
+    public const string LedgerBackupKeep = "ledger.backupKeep";
 
     public static IReadOnlyList<SettingDefinition> General { get; } =
     [
@@ -57,5 +58,7 @@ public static class Settings
             "Log files kept; older ones are deleted.", "10", Max: 1000),
         new(LoggingFormat, SettingKind.Choice, "json",
             "Lines of the log file: json (one object a line) or text.", "text", Choices: ["json", "text"]),
+        new(LedgerBackupKeep, SettingKind.PositiveInt, "7",
+            "Backups 'backfill ledger backup' keeps in its default folder (backups beside the SQLite ledger): the newest; files it did not name are never removed.", "14", Max: 1000),
     ];
 }

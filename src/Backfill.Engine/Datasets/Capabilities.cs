@@ -66,3 +66,13 @@ public interface IBackups
     /// <summary>Restores outputs from a backup, or (no <paramref name="from"/>) re-links files copied back by hand; each is verified and registered.</summary>
     Task<RecoverReport> RecoverAsync(DatasetHost host, EffectiveSettings settings, string? from, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A dataset with per-date figures of its own worth a column in <c>list</c> (spx: expirations listed by the contract
+/// listing, requested, and holding data). Each is a metric the producer records with the date.
+/// </summary>
+public interface IListedMetrics
+{
+    /// <summary>Column name in <c>list</c>, and the per-date metric it shows.</summary>
+    IReadOnlyList<(string Column, string Metric)> ListColumns { get; }
+}

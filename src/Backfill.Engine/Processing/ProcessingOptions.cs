@@ -23,6 +23,12 @@ public sealed record ProcessingOptions
     /// <summary>Attempts a date may take before it needs --force.</summary>
     public int RetryLimit { get; init; } = 5;
 
+    /// <summary>
+    /// How long a date waits, after a sub-unit ran out of its transient retries, before its second pass over what is
+    /// not done yet (scaled like the retry table's delays); null: no second pass.
+    /// </summary>
+    public TimeSpan? SecondPassDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Reprocess dates that already succeeded (forced retry).</summary>
     public bool AllowSuccessful { get; init; }
 

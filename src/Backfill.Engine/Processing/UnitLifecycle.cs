@@ -12,7 +12,8 @@ namespace Backfill.Engine.Processing;
 
 /// <summary>
 /// The life of one unit, the same for every dataset: claim the date with a lease (releasing a dead local worker's
-/// claim, refusing a date past its retry limit), renew the lease every third of it while the producer works, turn a
+/// claim, refusing a date past its retry limit), renew the lease every third of it while the producer works, give a
+/// date that failed on a transient error a second pass after a cool-down, turn a
 /// stop into a resumable interruption and any failure into a typed ledger failure with its error row, record the
 /// published output with its checksums, rows, quality and metrics, and measure durations on the injected clock.
 /// </summary>
@@ -82,7 +83,8 @@ public sealed class UnitLifecycle : IUnitProcessor
         try
         {
             var staging = EnginePaths.StagingDirectory(_options.TempDirectory, claim.Dataset, date);
-            var product = await _producer.ProduceAsync(new UnitContext(claim, progress, _ledger, _output, staging, _options.TempDirectory, _time), stop, abort);
+            var context = new UnitContext(claim, progress, _ledger, _output, staging, _options.TempDirectory, _time);
+            var product = await ProduceWithSecondPassAsync(context, stop, abort);
             var elapsed = _time.GetElapsedTime(started);
             var requests = _producer.RequestsSent - requestsBefore;
             if (product.IsInterrupted)
@@ -134,6 +136,28 @@ public sealed class UnitLifecycle : IUnitProcessor
         {
             await leaseStop.CancelAsync();
             await renewal;
+        }
+    }
+
+    /// <summary>
+    /// Runs the producer; when it fails on a transient error (its sub-unit ran out of the retry table's attempts: a
+    /// burst of server errors, a dropped connection), waits a cool-down and runs it once more. The producer resumes
+    /// from what it completed (staged sub-units), so the second pass asks only for what failed or never started. A
+    /// permanent error, a stop or a second failure ends the date as before.
+    /// </summary>
+    private async Task<UnitProduct> ProduceWithSecondPassAsync(UnitContext context, CancellationToken stop, CancellationToken abort)
+    {
+        try
+        {
+            return await _producer.ProduceAsync(context, stop, abort);
+        }
+        catch (BackfillException e) when (_options.SecondPassDelay is { } cool && _options.Retry.For(e.Kind).IsRetryable
+            && !stop.IsCancellationRequested && !abort.IsCancellationRequested)
+        {
+            context.Progress.Phase = "cool-down";
+            await Task.Delay(_options.Retry.Scaled(cool), _time, stop);
+            context.Progress.Phase = "second pass";
+            return await _producer.ProduceAsync(context, stop, abort);
         }
     }
 

@@ -13,4 +13,13 @@ public interface IStatusSource
     Task<object> GapsAsync(string? dataset, string? from, string? to, CancellationToken cancellationToken);
 
     Task<object> ThroughputAsync(string? dataset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The dataset's backfill range (start date to the latest complete session) with its totals, and every day of one
+    /// year of it (null: the range's last year) with its state; the counts agree with <c>gaps</c> and <c>status</c>.
+    /// </summary>
+    Task<object> YearAsync(string? dataset, int? year, CancellationToken cancellationToken);
+
+    /// <summary>Whether the server can serve: the ledger (reachable, schema current), the output store and disk.</summary>
+    Task<Readiness> ReadinessAsync(CancellationToken cancellationToken);
 }

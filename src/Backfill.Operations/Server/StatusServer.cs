@@ -56,6 +56,11 @@ public static partial class StatusServer
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>This build's version, as <c>/health</c> reports it.</summary>
+    public static string Version { get; } =
+        typeof(StatusServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(StatusServer).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>Builds the application (not started).</summary>
     public static WebApplication Create(ServerOptions options, ILedger ledger, IStatusSource api, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
@@ -98,22 +103,23 @@ public static partial class StatusServer
             await next(context);
         });
 
-        app.MapGet("/health", () => Results.Json(new { status = "ok" }, Json));
+        var started = clock.GetUtcNow();
+        app.MapGet("/health", () => Results.Json(new
+        {
+            status = "ok",
+            version = Version,
+            startedAt = started,
+            uptimeSeconds = Math.Max(0, (long)(clock.GetUtcNow() - started).TotalSeconds),
+        }, Json));
         app.MapGet("/ready", async (CancellationToken ct) =>
         {
-            try
+            var readiness = await api.ReadinessAsync(ct);
+            return Results.Json(new
             {
-                var version = await ledger.GetSchemaVersionAsync(ct);
-                var expected = LedgerFactory.LatestSchemaVersion(ledger);
-                return version == expected
-                    ? Results.Json(new { status = "ready", ledger = ledger.Description, schemaVersion = version }, Json)
-                    : Results.Json(new { status = "not-ready", ledger = ledger.Description, schemaVersion = version, expected,
-                        reason = $"the ledger's schema is version {version}, this build expects {expected}: run any backfill command to migrate it" }, Json, statusCode: 503);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return Results.Json(new { status = "not-ready", ledger = ledger.Description, reason = "the ledger is unreachable: " + Ledger.Postgres.PostgresUrl.MaskPasswords(e.Message) }, Json, statusCode: 503);
-            }
+                status = readiness.Ready ? "ready" : "not-ready",
+                reason = readiness.Ready ? null : string.Join("; ", readiness.Checks.Where(c => !c.Ready).Select(c => c.Detail)),
+                checks = readiness.Checks.ToDictionary(c => c.Name, c => new Dictionary<string, object?>(c.Facts) { ["ready"] = c.Ready, ["detail"] = c.Detail }),
+            }, Json, statusCode: readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint("/metrics", metrics, null, null);
         app.MapGet("/api/status", (string? dataset, CancellationToken ct) => Answer(async () => await api.StatusAsync(dataset, ct)));
@@ -121,6 +127,8 @@ public static partial class StatusServer
             Answer(async () => await api.HistoryAsync(dataset, Math.Clamp(limit ?? 200, 1, 5000), ct)));
         app.MapGet("/api/gaps", (string? dataset, string? from, string? to, CancellationToken ct) =>
             Answer(async () => await api.GapsAsync(dataset, from, to, ct)));
+        app.MapGet("/api/year", (string? dataset, int? year, CancellationToken ct) =>
+            Answer(async () => await api.YearAsync(dataset, year, ct)));
         app.MapGet("/api/throughput", (string? dataset, int? limit, CancellationToken ct) =>
             Answer(async () => await api.ThroughputAsync(dataset, Math.Clamp(limit ?? 500, 1, 10000), ct)));
         app.MapGet("/", () => Results.Text(page, "text/html; charset=utf-8"));
@@ -158,15 +166,17 @@ public static partial class StatusServer
     }
 
     /// <summary>
-    /// Same-origin only. The page's one inline script is allowed by its hash, so no injected script runs; inline
-    /// styles stay allowed because the page colours its legend and status pills through style attributes.
+    /// Same-origin only. The page's one inline script and its one style sheet are allowed by their hashes, so no
+    /// injected script or style runs; the page has no style attributes (it colours through classes and SVG fills).
     /// </summary>
     private static string ContentSecurityPolicy(string page)
     {
         var scripts = InlineScript().Matches(page).Select(m => ScriptHash(m.Groups[1].Value)).ToList();
+        var styles = InlineStyle().Matches(page).Select(m => ScriptHash(m.Groups[1].Value)).ToList();
         return "default-src 'self'; " +
             $"script-src {(scripts.Count == 0 ? "'none'" : string.Join(' ', scripts))}; " +
-            "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            $"style-src {(styles.Count == 0 ? "'none'" : string.Join(' ', styles))}; " +
+            "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     }
 
     // A browser hashes a script as parsed, after every CR LF and lone CR has become LF, so a CR LF checkout still matches.
@@ -188,6 +198,9 @@ public static partial class StatusServer
 
     [GeneratedRegex(@"<script\b[^>]*>(.*?)</script>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex InlineScript();
+
+    [GeneratedRegex(@"<style\b[^>]*>(.*?)</style>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex InlineStyle();
 
     /// <summary>
     /// The caller's loggers without the host's "Hosting failed to start" record: that failure (a port in use, an address

@@ -104,6 +104,27 @@ internal sealed class SpxMarket
         return result;
     }
 
+    /// <summary>
+    /// Every contract of the known roots among <paramref name="roots"/> quoted on <paramref name="date"/> (the contract
+    /// listing of a date): root by root, expirations ascending, then as <see cref="Contracts"/>. Unknown roots have none.
+    /// </summary>
+    public IEnumerable<SimContract> QuotedContracts(IEnumerable<string> roots, DateOnly date)
+    {
+        foreach (var root in roots.Where(IsKnownRoot).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var expiration in AllExpirations(root))
+            {
+                if (IsTraded(root, expiration, date))
+                {
+                    foreach (var contract in Contracts(root, expiration, date))
+                    {
+                        yield return contract;
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Contracts traded on <paramref name="date"/>: strikes ascending, call before put.</summary>
     public List<SimContract> Contracts(string root, DateOnly expiration, DateOnly date)
     {

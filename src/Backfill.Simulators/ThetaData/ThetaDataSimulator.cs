@@ -89,6 +89,8 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
             app.MapGet(prefix + "/list/expirations", ctx => V2(ctx, v2.ListExpirationsAsync));
             app.MapGet(prefix + "/list/strikes", ctx => V2(ctx, v2.ListStrikesAsync));
             app.MapGet(prefix + "/list/dates/option/quote", ctx => V2(ctx, v2.ListDatesAsync));
+            app.MapGet(prefix + "/list/contracts/option/quote", ctx => V2(ctx, v2.ListContractsAsync));
+            app.MapGet(prefix + "/list/contracts/option/trade", ctx => V2(ctx, v2.ListContractsAsync));
             app.MapGet(prefix + "/bulk_hist/option/greeks", ctx => V2(ctx, v2.BulkGreeksAsync));
             app.MapGet(prefix + "/page/{id}", ctx => V2(ctx, v2.PageAsync));
         }
@@ -96,6 +98,8 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
         var v3 = new V3Endpoints(this);
         app.MapGet("/v3/option/list/expirations", ctx => V3(ctx, v3.ListExpirationsAsync));
         app.MapGet("/v3/option/list/strikes", ctx => V3(ctx, v3.ListStrikesAsync));
+        app.MapGet("/v3/option/list/contracts/quote", ctx => V3(ctx, v3.ListContractsAsync));
+        app.MapGet("/v3/option/list/contracts/trade", ctx => V3(ctx, v3.ListContractsAsync));
         app.MapGet("/v3/option/history/greeks/first_order", ctx => V3(ctx, v3.GreeksAsync));
     }
 

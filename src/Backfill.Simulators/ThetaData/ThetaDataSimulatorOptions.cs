@@ -23,6 +23,9 @@ public sealed record ThetaDataSimulatorOptions
 
     /// <summary>Delay before the status line of every response.</summary>
     public TimeSpan FirstByteDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Serve the contract listings of a date (v2 and v3); false answers them 471 PERMISSION, as a tier without them.</summary>
+    public bool ContractListing { get; init; } = true;
 }
 
 /// <summary>Seeded fault injection: each request is faulted with <see cref="Probability"/>, with a kind picked from <see cref="Kinds"/>.</summary>

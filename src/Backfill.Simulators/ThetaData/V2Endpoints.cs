@@ -90,6 +90,37 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
         return WriteListAsync(ctx, faults, "date", dates, static (w, d) => w.WriteNumberValue(ThetaDataSimulator.ToYmd(d)));
     }
 
+    /// <summary>
+    /// <c>/v2/list/contracts/option/{trade|quote}?start_date=&amp;root=R1,R2</c>: rows <c>[root, expiration, strike, right]</c>
+    /// of every contract quoted on the date (the simulator trades what it quotes, so both lists are the same).
+    /// </summary>
+    public Task ListContractsAsync(HttpContext ctx, RequestFaults faults)
+    {
+        if (!sim.Options.ContractListing)
+        {
+            throw new SimRequestException(471, "PERMISSION", "Your subscription does not include contract listings.");
+        }
+
+        var date = RequireDate(ctx, "start_date");
+        var rootText = ctx.Request.Query["root"].ToString();
+        var roots = rootText.Length == 0 ? SpxMarket.Roots : rootText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var contracts = sim.Market.QuotedContracts(roots, date).ToList();
+        if (contracts.Count == 0)
+        {
+            throw SimRequestException.NoData($"contracts of {string.Join(",", roots)} on {date:yyyyMMdd}");
+        }
+
+        return WriteListAsync(ctx, faults, ["root", "expiration", "strike", "right"], contracts, static (w, c) =>
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(c.Root);
+            w.WriteNumberValue(ThetaDataSimulator.ToYmd(c.Expiration));
+            w.WriteNumberValue(c.StrikeMilli);
+            w.WriteStringValue(c.Right == 'C' ? "C" : "P");
+            w.WriteEndArray();
+        });
+    }
+
     public Task BulkGreeksAsync(HttpContext ctx, RequestFaults faults)
     {
         var root = RequireRoot(ctx);
@@ -323,14 +354,17 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
         WriteRow(json, t, ymd);
     }
 
-    private async Task WriteListAsync<T>(HttpContext ctx, RequestFaults faults, string column, IReadOnlyList<T> items, Action<Utf8JsonWriter, T> write)
+    private Task WriteListAsync<T>(HttpContext ctx, RequestFaults faults, string column, IReadOnlyList<T> items, Action<Utf8JsonWriter, T> write) =>
+        WriteListAsync(ctx, faults, [column], items, write);
+
+    private async Task WriteListAsync<T>(HttpContext ctx, RequestFaults faults, IReadOnlyList<string> columns, IReadOnlyList<T> items, Action<Utf8JsonWriter, T> write)
     {
         ctx.Response.ContentType = "application/json";
         var json = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
         await using (json.ConfigureAwait(false))
         {
             json.WriteStartObject();
-            ThetaDataSimulator.WriteV2Header(json, faults.Sequence, null, null, null, [column]);
+            ThetaDataSimulator.WriteV2Header(json, faults.Sequence, null, null, null, columns);
             json.WriteStartArray("response");
             var cutAt = faults.Cut ? items.Count / 2 : int.MaxValue;
             for (var i = 0; i < items.Count; i++)

@@ -36,6 +36,78 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
         await WriteListAsync(ctx, Format(ctx), "strike", symbol, strikes.Select(k => (k / 1000.0).ToString("0.000", CultureInfo.InvariantCulture)).ToList(), quoted: false).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <c>/v3/option/list/contracts/{trade|quote}?date=&amp;symbol=R1,R2</c>: every contract quoted on the date as
+    /// <c>symbol, expiration, strike, right</c> (the simulator trades what it quotes, so both lists are the same).
+    /// </summary>
+    public async Task ListContractsAsync(HttpContext ctx, RequestFaults faults)
+    {
+        if (!sim.Options.ContractListing)
+        {
+            throw new SimRequestException(471, "PERMISSION", "Your subscription does not include contract listings.");
+        }
+
+        var date = RequireDate(ctx, "date");
+        var symbolText = ctx.Request.Query["symbol"].ToString();
+        var symbols = symbolText.Length == 0 ? SpxMarket.Roots : symbolText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var contracts = sim.Market.QuotedContracts(symbols, date).ToList();
+        if (contracts.Count == 0)
+        {
+            throw SimRequestException.NoData($"contracts of {string.Join(",", symbols)} on {date:yyyyMMdd}");
+        }
+
+        var format = Format(ctx);
+        var inv = CultureInfo.InvariantCulture;
+        if (format == "csv")
+        {
+            ctx.Response.ContentType = "text/csv";
+            var sb = new StringBuilder("symbol,expiration,strike,right\n");
+            foreach (var c in contracts)
+            {
+                sb.Append(c.Root).Append(',').Append(c.Expiration.ToString("yyyy-MM-dd", inv)).Append(',')
+                    .Append((c.StrikeMilli / 1000.0).ToString("0.000", inv)).Append(',').Append(c.Right == 'C' ? "CALL" : "PUT").Append('\n');
+            }
+
+            await ctx.Response.WriteAsync(sb.ToString(), ctx.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        ctx.Response.ContentType = "application/json";
+        var json = new Utf8JsonWriter(ctx.Response.BodyWriter);
+        await using (json.ConfigureAwait(false))
+        {
+            if (format == "json")
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("response");
+            }
+
+            foreach (var c in contracts)
+            {
+                json.WriteStartObject();
+                json.WriteString("symbol", c.Root);
+                json.WriteString("expiration", c.Expiration.ToString("yyyy-MM-dd", inv));
+                json.WriteNumber("strike", c.StrikeMilli / 1000.0);
+                json.WriteString("right", c.Right == 'C' ? "CALL" : "PUT");
+                json.WriteEndObject();
+                if (format == "ndjson")
+                {
+                    await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+                    json.Reset();
+                    await ctx.Response.BodyWriter.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted).ConfigureAwait(false);
+                }
+            }
+
+            if (format == "json")
+            {
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            await json.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
     public async Task GreeksAsync(HttpContext ctx, RequestFaults faults)
     {
         var symbol = RequireSymbol(ctx);

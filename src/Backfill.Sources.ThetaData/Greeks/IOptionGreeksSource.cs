@@ -23,6 +23,15 @@ public interface IOptionGreeksSource
         ListExpirationsAsync(root, cancellationToken);
 
     /// <summary>
+    /// The expirations of each root that had a contract quoted (or traded) on <paramref name="date"/>, from the vendor's
+    /// contract listing of that date: the only expirations worth a greeks request. Null when the source has no such
+    /// listing; an empty root means nothing of it was quoted.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?> ListQuotedExpirationsAsync(
+        IReadOnlyList<string> roots, DateOnly date, ISourceRequestObserver? observer, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?>(null);
+
+    /// <summary>
     /// All contracts of one root and expiration on one trade date at one interval. Rows that fail validation go to
     /// <paramref name="rejected"/> and are not yielded; the stream goes on. A failure after the first row was
     /// yielded propagates: the caller restarts the whole request.

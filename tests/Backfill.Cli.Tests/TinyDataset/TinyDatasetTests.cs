@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Backfill.Engine.Configuration;
 using Backfill.Engine.Datasets;
 using Backfill.Engine.Status;
 using Backfill.Ledger;
@@ -78,7 +79,7 @@ public sealed class TinyDatasetTests
 
         // The status server's API answers for it like for any shipped dataset.
         await using var ledger = LedgerFactory.Create(cli.Db, cli.Clock);
-        var api = new StatusApi(ledger, cli.Datasets, 5, new DateOnly(2024, 6, 1), cli.Clock);
+        var api = new StatusApi(ledger, cli.Datasets, await new SettingsResolver(null, cli.Env, cli.Datasets.Settings).LoadAsync(ledger, Ct), cli.Clock);
         var options = new ServerOptions(IPAddress.Loopback, 0, false, 5, new DateOnly(2024, 6, 1),
             new MetricsOptions(false, false, false, cli.Folder, new Uri("http://127.0.0.1:4318"), TimeSpan.FromSeconds(60)));
         var app = StatusServer.Create(options, ledger, api, null, cli.Clock);

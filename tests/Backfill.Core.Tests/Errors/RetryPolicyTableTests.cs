@@ -5,11 +5,12 @@ namespace Backfill.Core.Tests.Errors;
 public sealed class RetryPolicyTableTests
 {
     [Theory]
-    [InlineData(ErrorKind.RateLimited, 3)]
-    [InlineData(ErrorKind.ConnectionFailed, 5)]
-    [InlineData(ErrorKind.TerminalNotRunning, 3)]
-    [InlineData(ErrorKind.Unknown, 2)]
-    [InlineData(ErrorKind.ServerError, 2)]
+    [InlineData(ErrorKind.RateLimited, 4)]
+    [InlineData(ErrorKind.ConnectionFailed, 6)]
+    [InlineData(ErrorKind.TerminalNotRunning, 4)]
+    [InlineData(ErrorKind.Unknown, 3)]
+    [InlineData(ErrorKind.ServerError, 3)]
+    [InlineData(ErrorKind.InvalidResponse, 3)]
     public void Default_table_follows_the_product_requirements(ErrorKind kind, int attempts)
     {
         Assert.Equal(attempts, RetryPolicyTable.Default.For(kind).MaxAttempts);
@@ -76,7 +77,7 @@ public sealed class RetryPolicyTableTests
                 calls++;
                 throw new ConnectionFailedException("reset");
             }, TestContext.Current.CancellationToken));
-        Assert.Equal(5, calls);
+        Assert.Equal(6, calls);
     }
 
     [Fact]

@@ -82,7 +82,16 @@ public sealed class UnitLifecycleTests
 
             // The first worker claims the date at once; the second starts while it works and must only wait.
             var first = Worker("host-a/101/1/lease-test", TimeSpan.FromSeconds(7));
-            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+            await using (var watch = LedgerFactory.Create(location))
+            {
+                // Wait until the first holds the date (a loaded machine may take long to start it), then start the second.
+                while ((await watch.GetUnitAsync(dataset, rig.Day, Ct))?.Owner != "host-a/101/1/lease-test")
+                {
+                    Assert.False(first.IsCompleted, "the first worker ended before it claimed the date");
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+                }
+            }
+
             var second = Worker("host-b/202/2/lease-test", TimeSpan.Zero);
             var byWorker = await Task.WhenAll(first, second);
             var outcomes = byWorker.SelectMany(o => o).ToList();

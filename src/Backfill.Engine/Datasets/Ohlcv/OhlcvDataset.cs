@@ -18,7 +18,7 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 /// <c>ohlcv</c>: daily equity bars for <c>ohlcv.symbols</c> from Alpha Vantage, one AES-256-GCM encrypted CSV per NYSE
 /// trading date; a daily request budget counted in the ledger across runs; keys, backups and recovery of its own.
 /// </summary>
-public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatusReporter
+public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatusReporter, IRequestBudgetReporter
 {
     public const string DatasetName = "ohlcv";
 
@@ -127,6 +127,14 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
         ArgumentNullException.ThrowIfNull(host);
         var budget = new LedgerRequestBudget(host.Ledger, OhlcvSourceFactory.DailyBudget(settings), host.Time);
         return [("requests_today", await budget.UsedTodayAsync(cancellationToken)), ("daily_budget", budget.Limit), ("budget_day", budget.Today)];
+    }
+
+    public async Task<RequestBudget> RequestBudgetAsync(DatasetHost host, EffectiveSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var budget = new LedgerRequestBudget(host.Ledger, OhlcvSourceFactory.DailyBudget(settings), host.Time);
+        return new RequestBudget(LedgerRequestBudget.Source, await budget.UsedTodayAsync(cancellationToken), budget.Limit,
+            $"{budget.Today:yyyy-MM-dd} (New York day)");
     }
 
     public IDatasetDemo Demo { get; } = new OhlcvDemo();

@@ -15,8 +15,12 @@ namespace Backfill.Engine.Datasets.Spx;
 /// <c>spx</c>: SPX and SPXW option greeks at one-minute intervals from the ThetaData terminal (API v2 or v3), one
 /// sorted Parquet file per NYSE trading date; each expiration is a resumable sub-unit.
 /// </summary>
-public sealed class SpxDataset : IDataset
+public sealed class SpxDataset : IDataset, IListedMetrics
 {
+    /// <summary>What the contract listing planned for a date: expirations quoted that day, requested by this run, holding rows.</summary>
+    public IReadOnlyList<(string Column, string Metric)> ListColumns { get; } =
+        [("listed", "expirations_listed"), ("requested", "expirations_requested"), ("nonempty", "expirations_nonempty")];
+
     public const string DatasetName = "spx";
 
     /// <summary><c>spx/YYYY/MM/DD/spx-options-YYYY-MM-DD.parquet</c>.</summary>

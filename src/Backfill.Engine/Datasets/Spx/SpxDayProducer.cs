@@ -11,7 +11,8 @@ using Backfill.Storage.Layout;
 namespace Backfill.Engine.Datasets.Spx;
 
 /// <summary>
-/// Produces one trading date of option greeks: discover the expirations listed for the date, stage each one to NDJSON
+/// Produces one trading date of option greeks: discover the expirations quoted on the date (the vendor's contract
+/// listing, else its expiration lists), stage each one to NDJSON
 /// (resumable: a staged expiration is a checkpoint, retried per the error table), then write one sorted Parquet file
 /// and publish it. The unit's ledger bookkeeping is the engine's (<see cref="UnitLifecycle"/>).
 /// </summary>
@@ -64,8 +65,9 @@ public sealed class SpxDayProducer : IUnitProducer
         var staging = unit.CreateStagingDirectory();
         GreeksStaging.DeletePartials(staging);
 
-        progress.Phase = "listing expirations";
-        var subUnits = await DiscoverAsync(unit, abort);
+        progress.Phase = "listing contracts";
+        var plan = await DiscoverAsync(unit, abort);
+        var subUnits = plan.SubUnits;
         var pending = subUnits.Where(s => !GreeksStaging.IsComplete(staging, s.Name)).ToList();
         progress.Plan(subUnits.Count, subUnits.Count - pending.Count);
         await EnsureDiskSpaceAsync(unit.Ledger, unit.Dataset, pending.Count, subUnits.Count, abort);
@@ -115,6 +117,10 @@ public sealed class SpxDayProducer : IUnitProducer
                 ("rows_per_second", written.RowCount / seconds, "rows/s"),
                 ("expirations", subUnits.Count, "count"),
                 ("expirations_no_data", noData, "count"),
+                ("expirations_listed", plan.Listed, "count"),
+                ("expirations_requested", pending.Count, "count"),
+                ("expirations_nonempty", subUnits.Count - noData, "count"),
+                ("planned_from_contract_listing", plan.FromContractListing ? 1 : 0, "bool"),
                 ("rejected_rows", rejected.Value, "rows"),
                 ("duplicates_dropped", written.DuplicatesDropped, "rows"),
                 ("api_bytes_total", _source.Stats.Bytes, "bytes"),
@@ -155,28 +161,44 @@ public sealed class SpxDayProducer : IUnitProducer
         };
     }
 
-    private async Task<IReadOnlyList<SubUnit>> DiscoverAsync(UnitContext unit, CancellationToken abort)
+    /// <summary>
+    /// The expirations to request for the date: those the vendor's contract listing shows quoted that day (one request
+    /// for all roots), or, when the source has no listing, refuses it or lists nothing, every expiration it lists for
+    /// each root (most of which hold nothing for the date). Either way only expirations on or after the date and within
+    /// <c>maxDte</c>.
+    /// </summary>
+    private async Task<Plan> DiscoverAsync(UnitContext unit, CancellationToken abort)
     {
         var date = unit.Date;
+        var quoted = await ListQuotedAsync(unit, abort);
         var list = new List<SubUnit>();
+        var listed = 0;
         foreach (var root in _spx.Roots)
         {
-            // The source retries the listing as the table allows; each attempt that failed is logged here.
-            var observer = new RequestObserver();
-            var step = $"{root} expirations";
             IReadOnlyList<DateOnly> expirations;
-            try
+            if (quoted is not null)
             {
-                expirations = await _source.ListExpirationsAsync(root, observer, abort);
+                expirations = quoted.GetValueOrDefault(root) ?? [];
             }
-            catch (BackfillException e) when (!abort.IsCancellationRequested)
+            else
             {
+                // The source retries the listing as the table allows; each attempt that failed is logged here.
+                var observer = new RequestObserver();
+                var step = $"{root} expirations";
+                try
+                {
+                    expirations = await _source.ListExpirationsAsync(root, observer, abort);
+                }
+                catch (BackfillException e) when (!abort.IsCancellationRequested)
+                {
+                    await RecordSourceRetriesAsync(unit, step, observer);
+                    await RecordFinalErrorAsync(unit, step, e, observer.PriorAttempts);
+                    throw;
+                }
+
                 await RecordSourceRetriesAsync(unit, step, observer);
-                await RecordFinalErrorAsync(unit, step, e, observer.PriorAttempts);
-                throw;
             }
 
-            await RecordSourceRetriesAsync(unit, step, observer);
             foreach (var expiration in expirations)
             {
                 if (expiration < date || (_spx.MaxDte > 0 && expiration.DayNumber - date.DayNumber > _spx.MaxDte))
@@ -184,6 +206,7 @@ public sealed class SpxDayProducer : IUnitProducer
                     continue;
                 }
 
+                listed++;
                 list.Add(new SubUnit(root, expiration, GreeksStaging.SubUnitName(root, expiration)));
             }
         }
@@ -193,8 +216,55 @@ public sealed class SpxDayProducer : IUnitProducer
             throw new NoDataException($"No {string.Join("/", _spx.Roots)} expiration on or after {date:yyyy-MM-dd} is listed by {_source.Name}.");
         }
 
-        return list;
+        return new Plan(list, quoted is not null, listed);
     }
+
+    /// <summary>
+    /// The contract listing of the date by root, or null to plan from the expiration lists: the source has none, it
+    /// failed after its retries (logged, then planned without it), or it lists nothing of these roots for the date.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<DateOnly>>?> ListQuotedAsync(UnitContext unit, CancellationToken abort)
+    {
+        if (!_spx.ContractListing)
+        {
+            return null;
+        }
+
+        var observer = new RequestObserver();
+        const string step = "contracts";
+        try
+        {
+            var quoted = await _source.ListQuotedExpirationsAsync(_spx.Roots, unit.Date, observer, abort);
+            await RecordSourceRetriesAsync(unit, step, observer);
+            return quoted is not null && quoted.Values.Any(e => e.Count > 0) ? quoted : null;
+        }
+        catch (NoDataException)
+        {
+            await RecordSourceRetriesAsync(unit, step, observer);
+            return null;
+        }
+        catch (ApiVersionGoneException e) when (!abort.IsCancellationRequested)
+        {
+            // The whole API is gone, not just the listing: nothing else would answer either.
+            await RecordSourceRetriesAsync(unit, step, observer);
+            await RecordFinalErrorAsync(unit, step, e, observer.PriorAttempts);
+            throw;
+        }
+        catch (BackfillException e) when (!abort.IsCancellationRequested)
+        {
+            // Not fatal: the date is planned from the expiration lists, as before contract listings existed.
+            await RecordSourceRetriesAsync(unit, step, observer);
+            await unit.RecordErrorAsync(new ErrorRecord
+            {
+                Dataset = unit.Dataset, TradeDate = unit.Date, SubUnit = step, ErrorType = e.Kind.ToString(),
+                Message = e.Message + " [planned from the expiration lists instead]", Attempt = observer.PriorAttempts, StatusCode = e.StatusCode, WillRetry = false,
+            });
+            return null;
+        }
+    }
+
+    /// <summary>What a date asks for: its sub-units, whether they came from the contract listing, and how many were listed.</summary>
+    private sealed record Plan(IReadOnlyList<SubUnit> SubUnits, bool FromContractListing, int Listed);
 
     private async Task<(Exception? Fatal, int NoData)> FetchAllAsync(
         UnitContext unit, IReadOnlyList<SubUnit> pending, RejectedTotal rejected, CancellationToken stop, CancellationToken abort)

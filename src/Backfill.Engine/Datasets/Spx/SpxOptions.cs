@@ -18,6 +18,9 @@ public sealed record SpxOptions
     /// <summary>Roots fetched for each date, in output order.</summary>
     public IReadOnlyList<string> Roots { get; init; } = ["SPX", "SPXW"];
 
+    /// <summary>Plan each date from the vendor's contract listing of the day (false: from the expiration lists only).</summary>
+    public bool ContractListing { get; init; } = true;
+
     /// <summary>Rows a day is assumed to hold before any day was processed (disk estimate).</summary>
     public long DefaultRowsPerDay { get; init; } = 10_000_000;
 
@@ -29,6 +32,7 @@ public sealed record SpxOptions
             IntervalMs = settings.Int(SpxSettings.IntervalMs),
             MaxDte = settings.Int(SpxSettings.MaxDte),
             MaxConcurrentSubUnits = settings.Int(SpxSettings.ThetaMaxConcurrentRequests),
+            ContractListing = !string.Equals(settings.Text(SpxSettings.ThetaContractListing), "off", StringComparison.OrdinalIgnoreCase),
         };
     }
 

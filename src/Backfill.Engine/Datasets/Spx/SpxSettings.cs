@@ -11,6 +11,7 @@ public static class SpxSettings
     public const string ThetaRequestTimeoutSeconds = "thetadata.requestTimeoutSeconds";
     public const string IntervalMs = "processing.intervalMs";
     public const string MaxDte = "processing.maxDte";
+    public const string ThetaContractListing = "thetadata.contractListing";
 
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
@@ -26,5 +27,8 @@ public static class SpxSettings
             "Bar interval of the greeks in milliseconds (60000 = 1 minute).", "60000", Min: 1000, Max: 3_600_000),
         new(MaxDte, SettingKind.NonNegativeInt, "0",
             "Only expirations at most this many calendar days after the trade date (0 = all).", "45", Min: 0, Max: 36_500),
+        new(ThetaContractListing, SettingKind.Choice, "on",
+            "Plan each date from the terminal's list of contracts quoted that day (Value tier and up), asking only for expirations with data; off: ask for every listed expiration.",
+            "off", Choices: ["on", "off"]),
     ];
 }
