@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(WorkerCommand.Build(environment));
         root.Subcommands.Add(ServeCommand.Build(environment));
         root.Subcommands.Add(LedgerCommands.Build(environment));
+        root.Subcommands.Add(ErrorsCommand.Build(environment));
         return root;
     }
 

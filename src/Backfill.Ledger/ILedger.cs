@@ -94,4 +94,7 @@ public interface ILedger : IAsyncDisposable
     /// touched. With <paramref name="dryRun"/> nothing is deleted and the counts say what would be.
     /// </summary>
     Task<IReadOnlyList<PrunedRows>> PruneHistoryAsync(DateTimeOffset olderThan, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>The <c>error_log</c> rows of <paramref name="dataset"/> that <paramref name="filter"/> selects: the newest <see cref="ErrorFilter.Limit"/>, oldest first.</summary>
+    Task<IReadOnlyList<ErrorRecord>> ListErrorHistoryAsync(string dataset, ErrorFilter filter, CancellationToken cancellationToken);
 }

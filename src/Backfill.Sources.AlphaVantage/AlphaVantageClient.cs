@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Core.Telemetry;
 using Backfill.Core.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace Backfill.Sources.AlphaVantage;
@@ -44,7 +47,7 @@ public sealed record AlphaVantageClientOptions
 /// the retry table (a burst limit waits and retries; a spent daily quota, a bad key or an unknown symbol do not).
 /// Nothing this client logs or throws contains the API key.
 /// </summary>
-public sealed class AlphaVantageClient : IDisposable
+public sealed partial class AlphaVantageClient : IDisposable
 {
     private const string MetricSource = "alphavantage";
 
@@ -52,24 +55,28 @@ public sealed class AlphaVantageClient : IDisposable
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _pace = new(1, 1);
     private DateTimeOffset _lastRequest = DateTimeOffset.MinValue;
     private int _sent;
     private int _retries;
 
-    public AlphaVantageClient(AlphaVantageClientOptions options, HttpMessageHandler? handler = null, TimeProvider? time = null)
+    /// <param name="logger">Where requests (path and query, never the key) and retries are logged at debug level.</param>
+    public AlphaVantageClient(AlphaVantageClientOptions options, HttpMessageHandler? handler = null, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All }, disposeHandler: true)
+        _http = new HttpClient(MeteringHandler.Wrap(handler), disposeHandler: true)
         {
             BaseAddress = options.BaseAddress,
             Timeout = options.RequestTimeout,
         };
-        _pipeline = RetryPipeline.Create(options.Retry, (e, _, _) =>
+        _pipeline = RetryPipeline.Create(options.Retry, (e, attempt, delay) =>
         {
             Interlocked.Increment(ref _retries);
+            LogRetry(_logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
             BackfillMetrics.RequestRetried(MetricSource, e.Kind);
             return ValueTask.CompletedTask;
         });
@@ -113,11 +120,14 @@ public sealed class AlphaVantageClient : IDisposable
     private async Task<DailySeries> GetOnceAsync(TickerSymbol symbol, DailyFunction function, OutputSize size, DataType dataType, CancellationToken ct)
     {
         await PaceAsync(ct);
-        var url = Query(symbol, function, size, dataType) + "&apikey=" + Uri.EscapeDataString(_options.ApiKey.Value);
+        var shown = Query(symbol, function, size, dataType);
+        var url = shown + "&apikey=" + Uri.EscapeDataString(_options.ApiKey.Value);
+        var started = _time.GetTimestamp();
         byte[] body;
         try
         {
             using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            LogResponse(_logger, shown, (int)response.StatusCode, _time.GetElapsedTime(started).TotalMilliseconds);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 throw new RateLimitedException($"Alpha Vantage answered 429 for {symbol}.", response.Headers.RetryAfter?.Delta ?? _options.MinInterval) { StatusCode = 429 };
@@ -139,6 +149,7 @@ public sealed class AlphaVantageClient : IDisposable
             }
 
             body = await ReadBoundedAsync(response.Content, symbol, ct);
+            LogBody(_logger, shown, body.LongLength, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (HttpRequestException e)
         {
@@ -212,4 +223,13 @@ public sealed class AlphaVantageClient : IDisposable
         _http.Dispose();
         _pace.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GET {Query} -> {Status} in {LatencyMs:0} ms")]
+    private static partial void LogResponse(ILogger logger, string query, int status, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GET {Query} body: {Bytes} bytes in {ElapsedMs:0} ms")]
+    private static partial void LogBody(ILogger logger, string query, long bytes, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Retrying after {Kind} (attempt {Attempt}) in {DelayMs:0} ms: {Message}")]
+    private static partial void LogRetry(ILogger logger, ErrorKind kind, int attempt, double delayMs, string message);
 }

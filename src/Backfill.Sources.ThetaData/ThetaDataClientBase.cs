@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Backfill.Sources.ThetaData.Greeks;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -26,13 +27,13 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
         options.Validate();
         Options = options;
         Logger = logger;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler
+        _http = new HttpClient(new MeteringHandler(handler ?? new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.All,
             MaxConnectionsPerServer = options.MaxConcurrentRequests + 2,
-        }, disposeHandler: handler is null)
+        }), disposeHandler: handler is null)
         {
             BaseAddress = options.BaseAddress,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -258,6 +259,7 @@ public abstract partial class ThetaDataClientBase : IOptionGreeksSource, IDispos
                 var delay = Options.Retry.DelayBeforeRetry(e.Kind, attempt, (e as RateLimitedException)?.RetryAfter, Random.Shared.NextDouble());
                 Stats.AddRetry();
                 observer?.OnRetrying(e, attempt);
+                RequestTally.ReportRetry(e, attempt, delay);
                 LogRetry(Logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }

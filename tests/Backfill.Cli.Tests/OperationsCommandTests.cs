@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Backfill.Simulators.AlphaVantage;
+using Backfill.Simulators.CryptoLake;
+using Backfill.Simulators.Databento;
 using Backfill.Simulators.ThetaData;
 
 namespace Backfill.Cli.Tests;
@@ -100,33 +103,74 @@ public sealed class OperationsCommandTests
     [Fact]
     public async Task Secrets_never_reach_the_log_file_or_the_console_even_at_trace_level()
     {
-        using var cli = new CliRunner();
+        // Late enough that every simulated vendor's day below is a complete session.
+        using var cli = new CliRunner(new DateTimeOffset(2025, 6, 30, 23, 0, 0, TimeSpan.Zero));
         const string avKey = "AVKEY-s3cr3t-9f8e7d";
         const string encryptionKey = "q8mFz0x3J2cT6hY1vK9pL4rW7sN5bD0aE2gH8jM6uQ0=";
         const string dbPassword = "hunter2-db-pass";
+        const string databentoKey = "db-key-1234567890";
         cli.Env["BACKFILL_LOG_LEVEL"] = "trace";
-        cli.Env["BACKFILL_DATABENTO_APIKEY"] = "db-key-1234567890";
+        cli.Env["BACKFILL_DATABENTO_APIKEY"] = databentoKey;
         Environment.SetEnvironmentVariable("ALPHA_VANTAGE_API_KEY", avKey);
         Environment.SetEnvironmentVariable("OHLCV_ENCRYPTION_KEY", encryptionKey);
         try
         {
-            await using var sim = await ThetaDataSimulator.StartAsync(
-                new ThetaDataSimulatorOptions { Scale = 0.02, Faults = new ThetaFaultOptions { Probability = 0.1, Kinds = [ThetaFaultKind.RateLimit429], Seed = 3 } }, cancellationToken: Ct);
-            // A date that gives up after its retries (exit 1) logs even more: the secrets must stay out either way.
-            var result = await cli.RunAsync(["process", "2024-06-10", "--verbose", .. Sets(cli, sim.BaseAddress)]);
-            Assert.True(result.ExitCode is 0 or 1, result.ToString());
+            string[] Common(string start) =>
+            [
+                "--set", $"processing.startDate={start}", "--set", $"processing.outputDirectory={Path.Combine(cli.Folder, "out")}",
+                "--set", $"processing.tempDirectory={Path.Combine(cli.Folder, "temp")}",
+            ];
+            var runs = new List<CliResult>();
 
+            // ThetaData (spx): a date that gives up after its retries (exit 1) logs even more; the secrets must stay out either way.
+            await using (var theta = await ThetaDataSimulator.StartAsync(
+                new ThetaDataSimulatorOptions { Scale = 0.02, Faults = new ThetaFaultOptions { Probability = 0.1, Kinds = [ThetaFaultKind.RateLimit429], Seed = 3 } }, cancellationToken: Ct))
+            {
+                runs.Add(await cli.RunAsync(["process", "2024-06-10", "--verbose", "--set", $"thetadata.baseUrl={theta.BaseAddress}", .. Common("2024-06-10")]));
+            }
+
+            // Databento (fop): the key is the Basic credential of every request, which the simulator checks.
+            await using (var databento = await DatabentoSimulator.StartAsync(new DatabentoSimulatorOptions { RequiredApiKey = databentoKey }, 0, Ct))
+            {
+                runs.Add(await cli.RunAsync(["--dataset", "fop", "process", "2025-01-02", "--set", $"databento.baseUrl={databento.BaseAddress.ToString().TrimEnd('/')}", .. Common("2024-01-02")]));
+            }
+
+            // Alpha Vantage (ohlcv): the key is a query parameter, and a burst limit makes the client retry.
+            await using (var alpha = await AlphaVantageSimulator.StartAsync(new AlphaVantageSimulatorOptions
+                   { Today = new DateOnly(2025, 6, 30), Faults = new AlphaVantageFaultOptions { Probability = 0.3, Kinds = [AlphaVantageFaultKind.BurstLimit], Seed = 5 } }, 0, Ct))
+            {
+                runs.Add(await cli.RunAsync(["--dataset", "ohlcv", "process", "2025-06-24", "--set", $"alphavantage.baseUrl={alpha.BaseAddress.ToString().TrimEnd('/')}",
+                    "--set", "alphavantage.minIntervalMs=0", "--set", "ohlcv.symbols=AAPL,MSFT", .. Common("2024-01-02")]));
+            }
+
+            // Crypto Lake (crypto-book): listed and read over HTTP.
+            await using (var lake = await CryptoLakeSimulator.StartAsync(new CryptoLakeDayOptions { MessagesPerSecond = 0.2 }, cancellationToken: Ct))
+            {
+                runs.Add(await cli.RunAsync(["--dataset", "crypto-book", "process", "2025-06-24", "--set", $"cryptolake.baseUrl={lake.BaseAddress}", .. Common("2024-01-02")]));
+            }
+
+            Assert.All(runs, r => Assert.True(r.ExitCode is 0 or 1, r.ToString()));
             var bad = await cli.RunAsync("status", "--db", $"postgres://team:{dbPassword}@127.0.0.1:1/backfill");
             Assert.Equal(3, bad.ExitCode);
 
             var logs = Directory.GetFiles(Path.Combine(cli.Folder, "logs"), "backfill-*.log");
             var text = string.Concat(logs.Select(File.ReadAllText));
-            Assert.Contains("\"level\":\"Trace\"", text, StringComparison.Ordinal);
-            Assert.Contains("thetadata", text, StringComparison.OrdinalIgnoreCase);
-            foreach (var secret in new[] { avKey, encryptionKey, dbPassword, "db-key-1234567890" })
+            Assert.Contains("\"@l\":\"Verbose\"", text, StringComparison.Ordinal);
+            foreach (var vendor in new[] { "Backfill.Sources.ThetaData", "Backfill.Sources.Databento", "Backfill.Sources.AlphaVantage", "Backfill.Sources.CryptoLake" })
+            {
+                Assert.Contains(vendor, text, StringComparison.Ordinal);
+            }
+
+            foreach (var dataset in new[] { "spx", "fop", "ohlcv", "crypto-book" })
+            {
+                Assert.Contains($"unit requests {dataset} ", text, StringComparison.Ordinal);
+            }
+
+            var console = string.Concat(runs.Select(r => r.Out + r.Error)) + bad.Out + bad.Error;
+            foreach (var secret in new[] { avKey, encryptionKey, dbPassword, databentoKey })
             {
                 Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
-                Assert.DoesNotContain(secret, result.Out + result.Error + bad.Out + bad.Error, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, console, StringComparison.Ordinal);
             }
         }
         finally

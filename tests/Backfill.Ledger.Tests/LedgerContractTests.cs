@@ -229,6 +229,31 @@ public abstract class LedgerContractTests
     }
 
     [Fact]
+    public async Task The_error_history_filters_by_time_type_and_trade_date_and_keeps_the_newest_oldest_first()
+    {
+        await using var t = await CreateAsync();
+        async Task Record(string dataset, DateOnly date, string type, string message)
+        {
+            await t.Ledger.RecordErrorAsync(new ErrorRecord { Dataset = dataset, TradeDate = date, ErrorType = type, Message = message, StatusCode = 429, WillRetry = true }, Ct);
+            t.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        var start = t.Clock.GetUtcNow();
+        await Record("spx", Day, "RateLimited", "first");
+        await Record("spx", Day.AddDays(1), "ConnectionFailed", "second");
+        await Record("spx", Day.AddDays(2), "RateLimited", "third");
+        await Record("fop", Day, "RateLimited", "other dataset");
+
+        var all = await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(), Ct);
+        Assert.Equal(["first", "second", "third"], all.Select(e => e.Message));
+        Assert.Equal(["first", "third"], (await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(ErrorType: "RateLimited"), Ct)).Select(e => e.Message));
+        Assert.Equal(["second", "third"], (await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(Since: start.AddMinutes(30)), Ct)).Select(e => e.Message));
+        Assert.Equal(["second"], (await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(From: Day.AddDays(1), To: Day.AddDays(1)), Ct)).Select(e => e.Message));
+        Assert.Equal(["second", "third"], (await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(Limit: 2), Ct)).Select(e => e.Message));
+        Assert.Empty(await t.Ledger.ListErrorHistoryAsync("spx", new ErrorFilter(ErrorType: "DiskFull"), Ct));
+    }
+
+    [Fact]
     public async Task Two_ledgers_on_one_database_writing_at_once_lose_nothing_and_never_double_claim()
     {
         await using var t = await CreateAsync();

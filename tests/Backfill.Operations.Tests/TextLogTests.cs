@@ -30,9 +30,9 @@ public sealed class TextLogTests : IDisposable
     public void A_message_with_line_breaks_and_escape_sequences_stays_one_harmless_line_on_the_console()
     {
         using var console = new StringWriter { NewLine = "\n" };
-        using (var provider = new ConsoleLoggerProvider(console, LogLevel.Debug, new SecretRedactor([]), new Clock()))
+        using (var loggers = BackfillLogging.Create(Options(json: false) with { ConsoleLevel = LogLevel.Debug }, console, new SecretRedactor([]), new Clock()))
         {
-            Log(provider.CreateLogger("Backfill.Test"));
+            Log(loggers.CreateLogger("Backfill.Test"));
         }
 
         var line = Assert.Single(console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -45,8 +45,8 @@ public sealed class TextLogTests : IDisposable
         var line = LogToFile(json: true);
         HostileText.AssertHarmless(line, maxLength: 1_000_000);
         using var entry = JsonDocument.Parse(line);
-        Assert.Equal("vendor said: " + HostileText.Mixed, entry.RootElement.GetProperty("message").GetString());
-        Assert.Contains(HostileText.OscTitle, entry.RootElement.GetProperty("exception").GetString(), StringComparison.Ordinal);
+        Assert.Equal("vendor said: " + HostileText.Mixed, entry.RootElement.GetProperty("@m").GetString());
+        Assert.Contains(HostileText.OscTitle, entry.RootElement.GetProperty("@x").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -63,9 +63,9 @@ public sealed class TextLogTests : IDisposable
     /// <summary>Logs (the hostile entry unless told otherwise) to a new file and returns the file's only line.</summary>
     private string LogToFile(bool json, Action<ILogger>? log = null)
     {
-        using (var provider = new RotatingFileLoggerProvider(Options(json), new SecretRedactor([]), new Clock()))
+        using (var loggers = BackfillLogging.Create(Options(json), TextWriter.Null, new SecretRedactor([]), new Clock()))
         {
-            (log ?? Log)(provider.CreateLogger("Backfill.Test"));
+            (log ?? Log)(loggers.CreateLogger("Backfill.Test"));
         }
 
         var text = File.ReadAllText(Path.Combine(_folder, $"backfill-{Day:yyyyMMdd}.log"));

@@ -34,9 +34,12 @@ public static class RetryPipeline
 
                 return ValueTask.FromResult<TimeSpan?>(table.DelayBeforeRetry(e.Kind, args.AttemptNumber, retryAfter, fraction));
             },
-            OnRetry = args => onRetry is null
-                ? ValueTask.CompletedTask
-                : onRetry((BackfillException)args.Outcome.Exception!, args.AttemptNumber, args.RetryDelay),
+            OnRetry = args =>
+            {
+                var error = (BackfillException)args.Outcome.Exception!;
+                Http.RequestTally.ReportRetry(error, args.AttemptNumber, args.RetryDelay);
+                return onRetry is null ? ValueTask.CompletedTask : onRetry(error, args.AttemptNumber, args.RetryDelay);
+            },
             UseJitter = false,
             BackoffType = DelayBackoffType.Constant,
         };

@@ -53,7 +53,7 @@ public static class Settings
         new(LoggingDirectory, SettingKind.WritableDirectory, "./data/logs",
             "Folder of the log files backfill-YYYYMMDD.log.", "/var/log/backfill"),
         new(LoggingMaxFileBytes, SettingKind.PositiveInt, "10485760",
-            "A log file is rotated (backfill-YYYYMMDD.1.log, .2, ...) when it reaches this size.", "10485760", Min: 4096, Max: 1_073_741_824),
+            "At this size the day continues in a new file (backfill-YYYYMMDD_001.log, _002, ...).", "10485760", Min: 4096, Max: 1_073_741_824),
         new(LoggingKeepFiles, SettingKind.PositiveInt, "10",
             "Log files kept; older ones are deleted.", "10", Max: 1000),
         new(LoggingFormat, SettingKind.Choice, "json",

@@ -53,7 +53,8 @@ public sealed class ProcessingSession : IAsyncDisposable
             var done = dates.Count == 0 || options.AllowSuccessful ? []
                 : (await host.Ledger.ListUnitsAsync(dataset.Name, dates.Min(), dates.Max(), UnitStatus.Success, cancellationToken)).Select(u => u.TradeDate).ToHashSet();
             await producer.PrepareAsync([.. dates.Where(d => !done.Contains(d))], cancellationToken);
-            return new ProcessingSession(options, output, producer, new UnitLifecycle(host.Ledger, producer, output, options, host.Time));
+            return new ProcessingSession(options, output, producer, new UnitLifecycle(host.Ledger, producer, output, options, host.Time,
+                log: host.Loggers?.CreateLogger(UnitLog.Category)));
         }
         catch
         {

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Engine.Datasets;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
 using Backfill.Storage.Outputs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backfill.Engine.Processing;
 
@@ -22,9 +25,13 @@ public sealed class UnitLifecycle : IUnitProcessor
     private readonly ProcessingOptions _options;
     private readonly TimeProvider _time;
     private readonly string _owner;
+    private readonly ILogger _log;
 
-    public UnitLifecycle(ILedger ledger, IUnitProducer producer, IOutputStore output, ProcessingOptions options, TimeProvider? time = null, string? owner = null)
+    /// <param name="log">Where each unit's start, end, failed attempts, retries and request summary are logged.</param>
+    public UnitLifecycle(
+        ILedger ledger, IUnitProducer producer, IOutputStore output, ProcessingOptions options, TimeProvider? time = null, string? owner = null, ILogger? log = null)
     {
+        _log = log ?? NullLogger.Instance;
         _ledger = ledger;
         _producer = producer;
         _output = output;
@@ -43,6 +50,19 @@ public sealed class UnitLifecycle : IUnitProcessor
     public async Task<UnitOutcome> ProcessAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)
     {
         ArgumentNullException.ThrowIfNull(progress);
+        var tally = UnitLog.Tally(_log, _options.Dataset, date, _time);
+        UnitOutcome outcome;
+        using (RequestTally.Begin(tally))
+        {
+            outcome = await RunAsync(date, progress, stop, abort);
+        }
+
+        UnitLog.Finished(_log, _options.Dataset, outcome, tally);
+        return outcome;
+    }
+
+    private async Task<UnitOutcome> RunAsync(DateOnly date, UnitProgress progress, CancellationToken stop, CancellationToken abort)
+    {
         if (_producer.RefusesNewUnits is { } refusal)
         {
             return new UnitOutcome(date, UnitOutcomeKind.Skipped, refusal);
@@ -55,6 +75,8 @@ public sealed class UnitLifecycle : IUnitProcessor
         {
             return skipped!;
         }
+
+        UnitLog.Start(_log, claim.Dataset, UnitLog.Day(date), claim.Attempt, _owner);
 
         using var leaseStop = CancellationTokenSource.CreateLinkedTokenSource(abort);
         var renewal = RenewLeaseAsync(leaseStop.Token);
@@ -228,6 +250,7 @@ public sealed class UnitLifecycle : IUnitProcessor
     {
         var kind = error is BackfillException b ? b.Kind.ToString() : nameof(ErrorKind.Unknown);
         var message = (error is BackfillException ? error.Message : $"{error.GetType().Name}: {error.Message}") + _producer.Advice(error, claim);
+        UnitLog.AttemptFailed(_log, claim.Dataset, UnitLog.Day(claim.TradeDate), kind, claim.Attempt, Backfill.Core.Text.VendorText.Sanitize(message));
         if (!UnitErrors.IsLogged(error))
         {
             await _ledger.RecordErrorAsync(new ErrorRecord

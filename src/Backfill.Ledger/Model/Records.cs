@@ -131,3 +131,11 @@ public sealed record LedgerSummary(
 
 /// <summary>The result of trying to claim a unit for processing.</summary>
 public sealed record UnitClaim(string Dataset, DateOnly TradeDate, string Owner, int Attempt, bool Resumed, UnitStatus PreviousStatus);
+
+/// <summary>Which <c>error_log</c> rows an error history reads; every bound is optional and inclusive.</summary>
+/// <param name="Since">Errors that occurred at or after this time.</param>
+/// <param name="ErrorType">Only this kind (e.g. <c>RateLimited</c>).</param>
+/// <param name="From">Errors of trade dates from this one.</param>
+/// <param name="To">Errors of trade dates up to this one.</param>
+/// <param name="Limit">At most this many rows, the newest.</param>
+public sealed record ErrorFilter(DateTimeOffset? Since = null, string? ErrorType = null, DateOnly? From = null, DateOnly? To = null, int Limit = 100_000);

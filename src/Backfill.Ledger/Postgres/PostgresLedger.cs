@@ -58,6 +58,16 @@ public sealed class PostgresLedger : SqlLedger
         WHERE dataset = @d AND (@date::date IS NULL OR trade_date = @date::date) ORDER BY id DESC LIMIT @limit;
         """;
 
+    private protected override string ErrorHistorySql => $"""
+        SELECT * FROM (
+            SELECT {LedgerRows.ErrorColumns} FROM error_log
+            WHERE dataset = @d AND (@since::timestamptz IS NULL OR occurred_at >= @since::timestamptz)
+              AND (@type::text IS NULL OR error_type = @type::text)
+              AND (@from::date IS NULL OR trade_date >= @from::date) AND (@to::date IS NULL OR trade_date <= @to::date)
+            ORDER BY id DESC LIMIT @limit) AS newest
+        ORDER BY id;
+        """;
+
     private protected override string ListMetricsSql => $"""
         SELECT {LedgerRows.MetricColumns} FROM performance_metrics
         WHERE dataset = @d AND (@date::date IS NULL OR trade_date = @date::date) ORDER BY id;

@@ -64,6 +64,15 @@ public sealed class SqliteLedger : SqlLedger
         WHERE dataset = @d AND (@date IS NULL OR trade_date = @date) ORDER BY id DESC LIMIT @limit;
         """;
 
+    private protected override string ErrorHistorySql => $"""
+        SELECT * FROM (
+            SELECT {LedgerRows.ErrorColumns} FROM error_log
+            WHERE dataset = @d AND (@since IS NULL OR occurred_at >= @since) AND (@type IS NULL OR error_type = @type)
+              AND (@from IS NULL OR trade_date >= @from) AND (@to IS NULL OR trade_date <= @to)
+            ORDER BY id DESC LIMIT @limit)
+        ORDER BY id;
+        """;
+
     private protected override string ListMetricsSql => $"""
         SELECT {LedgerRows.MetricColumns} FROM performance_metrics
         WHERE dataset = @d AND (@date IS NULL OR trade_date = @date) ORDER BY id;

@@ -13,7 +13,7 @@ public sealed partial class SecretRedactor
 
     /// <summary>Environment variables whose values are secret wherever they appear.</summary>
     public static readonly IReadOnlyList<string> SecretVariables =
-        ["ALPHA_VANTAGE_API_KEY", "DATABENTO_API_KEY", "OHLCV_ENCRYPTION_KEY", "CRYPTOLAKE_API_KEY", "BACKFILL_DATABASE_URL", "PGPASSWORD"];
+        ["ALPHA_VANTAGE_API_KEY", "DATABENTO_API_KEY", "BACKFILL_DATABENTO_APIKEY", "OHLCV_ENCRYPTION_KEY", "CRYPTOLAKE_API_KEY", "BACKFILL_DATABASE_URL", "PGPASSWORD"];
 
     private readonly string[] _values;
 
@@ -50,7 +50,7 @@ public sealed partial class SecretRedactor
     {
         ArgumentNullException.ThrowIfNull(name);
         var upper = name.ToUpperInvariant();
-        return upper.EndsWith("_KEY", StringComparison.Ordinal) || upper.Contains("SECRET", StringComparison.Ordinal) ||
+        return upper.EndsWith("_KEY", StringComparison.Ordinal) || upper.EndsWith("APIKEY", StringComparison.Ordinal) || upper.Contains("SECRET", StringComparison.Ordinal) ||
                upper.Contains("TOKEN", StringComparison.Ordinal) || upper.Contains("PASSWORD", StringComparison.Ordinal) ||
                upper.EndsWith("DATABASE_URL", StringComparison.Ordinal);
     }

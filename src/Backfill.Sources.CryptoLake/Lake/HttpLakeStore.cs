@@ -1,9 +1,12 @@
 using System.Net;
 using System.Xml;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Core.IO;
 using Backfill.Core.Text;
 using Backfill.Core.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace Backfill.Sources.CryptoLake.Lake;
@@ -14,25 +17,28 @@ namespace Backfill.Sources.CryptoLake.Lake;
 /// <c>Content-Length</c>. Transient failures are retried by the shared retry table. Listed names and the messages of
 /// the transport and the XML reader reach a message only through <see cref="VendorText.Sanitize"/>.
 /// </summary>
-internal sealed class HttpLakeStore : LakeStore
+internal sealed partial class HttpLakeStore : LakeStore
 {
     private readonly HttpClient _http;
     private readonly Uri _root;
     private readonly string _keyPrefix;
     private readonly ResiliencePipeline _retry;
+    private readonly ILogger _logger;
     private int _requests;
     private int _retries;
 
-    public HttpLakeStore(Uri baseUri, HttpMessageHandler? handler, TimeSpan timeout, RetryPolicyTable? retry = null)
+    public HttpLakeStore(Uri baseUri, HttpMessageHandler? handler, TimeSpan timeout, RetryPolicyTable? retry = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _root = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/");
         var path = Uri.UnescapeDataString(baseUri.AbsolutePath).Trim('/');
         _keyPrefix = path.Length == 0 ? string.Empty : path + "/";
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http = handler is null ? new HttpClient(new MeteringHandler(new HttpClientHandler()), disposeHandler: true) : new HttpClient(new MeteringHandler(handler), disposeHandler: false);
         _http.Timeout = timeout;
-        _retry = RetryPipeline.Create(retry ?? RetryPolicyTable.Default, (_, _, _) =>
+        _retry = RetryPipeline.Create(retry ?? RetryPolicyTable.Default, (e, attempt, delay) =>
         {
             Interlocked.Increment(ref _retries);
+            LogRetry(_logger, e.Kind, attempt + 1, delay.TotalMilliseconds, e.Message);
             return ValueTask.CompletedTask;
         });
     }
@@ -127,10 +133,12 @@ internal sealed class HttpLakeStore : LakeStore
     private async Task<HttpResponseMessage> SendAsync(Uri uri, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _requests);
+        var started = TimeProvider.System.GetTimestamp();
         HttpResponseMessage response;
         try
         {
             response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            LogResponse(_logger, DateInput.Printable(uri.PathAndQuery), (int)response.StatusCode, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (HttpRequestException e)
         {
@@ -196,4 +204,10 @@ internal sealed class HttpLakeStore : LakeStore
 
         return (keys, truncated ? next ?? throw new InvalidResponseException("Crypto Lake's listing is truncated but gives no NextContinuationToken.") : null);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "GET {Path} -> {Status} in {LatencyMs:0} ms")]
+    private static partial void LogResponse(ILogger logger, string path, int status, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Retrying after {Kind} (attempt {Attempt}) in {DelayMs:0} ms: {Message}")]
+    private static partial void LogRetry(ILogger logger, ErrorKind kind, int attempt, double delayMs, string message);
 }

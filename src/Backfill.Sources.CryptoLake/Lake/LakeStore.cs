@@ -17,7 +17,8 @@ public abstract class LakeStore : IDisposable
     /// Opens <paramref name="location"/>: an absolute or relative folder, or an <c>http(s)://</c> URL. <c>s3://</c> is refused
     /// with the way around it: the bucket's HTTPS endpoint or a local mirror.
     /// </summary>
-    public static LakeStore Open(string location, HttpMessageHandler? handler = null, TimeSpan? requestTimeout = null, RetryPolicyTable? retry = null)
+    /// <param name="logger">Where an HTTP store logs its requests and retries at debug level.</param>
+    public static LakeStore Open(string location, HttpMessageHandler? handler = null, TimeSpan? requestTimeout = null, RetryPolicyTable? retry = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var value = location?.Trim() ?? string.Empty;
         if (value.Length == 0)
@@ -34,7 +35,7 @@ public abstract class LakeStore : IDisposable
 
         if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
-            return new HttpLakeStore(uri, handler, requestTimeout ?? TimeSpan.FromMinutes(5), retry);
+            return new HttpLakeStore(uri, handler, requestTimeout ?? TimeSpan.FromMinutes(5), retry, logger);
         }
 
         if (value.Contains("://", StringComparison.Ordinal))

@@ -3,9 +3,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Backfill.Core.Errors;
+using Backfill.Core.Http;
 using Backfill.Core.Telemetry;
 using Backfill.Core.Text;
 using Backfill.Sources.Databento.Dbn;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace Backfill.Sources.Databento.Http;
@@ -39,7 +42,7 @@ public sealed class DatabentoClientStats
 /// own clients. Failures become typed errors (<see cref="DatabentoErrors"/>) and are retried per the retry table,
 /// honouring Retry-After on 429. The key is never part of a URL, a message or a log line.
 /// </summary>
-public sealed class DatabentoHistoricalClient : IDisposable
+public sealed partial class DatabentoHistoricalClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
@@ -48,17 +51,20 @@ public sealed class DatabentoHistoricalClient : IDisposable
     private const string MetricSource = "databento";
 
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <param name="onRetry">Told about every retried failure (error, 0-based attempt, delay).</param>
+    /// <param name="logger">Where each request (endpoint, status, time; never the key) is logged at debug level.</param>
     public DatabentoHistoricalClient(
         DatabentoClientOptions options, HttpMessageHandler? handler = null, TimeProvider? time = null,
-        Func<BackfillException, int, TimeSpan, ValueTask>? onRetry = null)
+        Func<BackfillException, int, TimeSpan, ValueTask>? onRetry = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _logger = logger ?? NullLogger.Instance;
         _options = options;
         _time = time ?? TimeProvider.System;
         _ownsHttp = true;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http = handler is null ? new HttpClient(new MeteringHandler(new HttpClientHandler()), disposeHandler: true) : new HttpClient(new MeteringHandler(handler), disposeHandler: false);
         _http.BaseAddress = options.BaseAddress;
         _http.Timeout = Timeout.InfiniteTimeSpan;
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
@@ -177,7 +183,9 @@ public sealed class DatabentoHistoricalClient : IDisposable
         try
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+            var started = _time.GetTimestamp();
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeoutToken);
+            LogResponse(_logger, path, what, (int)response.StatusCode, _time.GetElapsedTime(started).TotalMilliseconds);
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(timeoutToken);
@@ -242,4 +250,7 @@ public sealed class DatabentoHistoricalClient : IDisposable
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "POST {Path} ({What}) -> {Status} in {LatencyMs:0} ms")]
+    private static partial void LogResponse(ILogger logger, string path, string what, int status, double latencyMs);
 }

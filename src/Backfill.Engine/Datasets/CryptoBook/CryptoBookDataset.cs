@@ -47,7 +47,7 @@ public sealed class CryptoBookDataset : IDataset
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
         var book = CryptoBookOptions.From(settings);
-        var store = LakeStore.Open(book.LakeLocation, retry: options.Retry);
+        var store = LakeStore.Open(book.LakeLocation, retry: options.Retry, logger: host.Loggers?.CreateLogger("Backfill.Sources.CryptoLake"));
         return Task.FromResult<IUnitProducer>(new CryptoBookDayProducer(store, book, options, host.Time, ownsStore: true));
     }
 

@@ -43,7 +43,7 @@ public static class FopSourceFactory
             }
 
             return ValueTask.CompletedTask;
-        });
+        }, logger: logger);
     }
 
     private static readonly Action<ILogger, string, int, double, string, Exception?> LogRetry =

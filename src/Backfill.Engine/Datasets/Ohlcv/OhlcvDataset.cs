@@ -62,7 +62,7 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
         var symbols = OhlcvSourceFactory.Symbols(settings);
         var keys = OhlcvKeys.Load(host, settings);
         var client = OhlcvSourceFactory.CreateClient(settings, OhlcvSourceFactory.ApiKey(host.Variable, settings, keys), options.Retry,
-            budget: new LedgerRequestBudget(host.Ledger, OhlcvSourceFactory.DailyBudget(settings), host.Time));
+            budget: new LedgerRequestBudget(host.Ledger, OhlcvSourceFactory.DailyBudget(settings), host.Time), loggers: host.Loggers);
         return Task.FromResult<IUnitProducer>(new OhlcvDayProducer(client, symbols, OhlcvSourceFactory.Adjusted(settings), keys, Calendar, host.Time, ownsClient: true));
     }
 

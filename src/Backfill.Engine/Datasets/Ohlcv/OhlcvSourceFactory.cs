@@ -50,7 +50,7 @@ public static class OhlcvSourceFactory
         string.Equals(settings.Get(OhlcvSettings.AlphaVantageAdjusted).Value, "true", StringComparison.OrdinalIgnoreCase);
 
     /// <param name="budget">The day's budget across runs (<see cref="LedgerRequestBudget"/>); null counts per client only.</param>
-    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null, IRequestBudget? budget = null)
+    public static AlphaVantageClient CreateClient(EffectiveSettings settings, AlphaVantageApiKey key, RetryPolicyTable retry, HttpMessageHandler? handler = null, IRequestBudget? budget = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var baseUrl = settings.Get(OhlcvSettings.AlphaVantageBaseUrl).Value!.TrimEnd('/') + "/";
@@ -62,6 +62,6 @@ public static class OhlcvSourceFactory
             RequestBudget = int.Parse(settings.Get(OhlcvSettings.AlphaVantageDailyBudget).Value!, CultureInfo.InvariantCulture),
             Retry = retry,
             SharedBudget = budget,
-        }, handler);
+        }, handler, logger: loggers?.CreateLogger("Backfill.Sources.AlphaVantage"));
     }
 }
