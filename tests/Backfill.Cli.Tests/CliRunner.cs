@@ -13,6 +13,8 @@ internal sealed class CliRunner : IDisposable
         Clock = new FixedClock(now ?? new DateTimeOffset(2024, 12, 31, 23, 0, 0, TimeSpan.Zero));
         Env["BACKFILL_METRICS_DIRECTORY"] = Path.Combine(Folder, "metrics");
         Env["BACKFILL_LOGGING_DIRECTORY"] = Path.Combine(Folder, "logs");
+        // A date that fails on a transient fault gets its second pass at once, not after 30 s.
+        Env["BACKFILL_PROCESSING_SECONDPASSDELAYSECONDS"] = "0";
     }
 
     public string Folder { get; }

@@ -27,6 +27,8 @@ public sealed class EffectiveSettings
 
     public int RetryLimit => Int(Settings.RetryLimit);
 
+    public TimeSpan SecondPassDelay => TimeSpan.FromSeconds(Int(Settings.SecondPassDelaySeconds));
+
     public string DatabasePath => Path.GetFullPath(Text(Settings.DatabasePath));
 
     /// <summary>The start date, or a message telling how to set it.</summary>

@@ -11,6 +11,7 @@ public static class Settings
     public const string TempDirectory = "processing.tempDirectory";
     public const string MaxConcurrentDates = "processing.maxConcurrentDates";
     public const string RetryLimit = "processing.retryLimit";
+    public const string SecondPassDelaySeconds = "processing.secondPassDelaySeconds";
     public const string DatabasePath = "database.path";
     public const string DatabaseUrl = "database.url";
     public const string MetricsExporters = "metrics.exporters";
@@ -35,6 +36,8 @@ public static class Settings
             "Trading dates processed at once by process-range and process-gaps.", "2", Max: 16),
         new(RetryLimit, SettingKind.PositiveInt, "5",
             "Attempts a date may take before retry needs --force.", "5", Max: 1000),
+        new(SecondPassDelaySeconds, SettingKind.NonNegativeInt, "30",
+            "Seconds a date that failed on a transient error waits before its second pass over what is not done (0: at once).", "30", Max: 3600),
         new(DatabasePath, SettingKind.FilePath, "./data/backfill.db",
             "The ledger's SQLite file. Chooses the ledger, so set it with --db or BACKFILL_DATABASE_PATH.",
             "./data/backfill.db", Bootstrap: true),

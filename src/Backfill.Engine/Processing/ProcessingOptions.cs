@@ -46,6 +46,7 @@ public sealed record ProcessingOptions
             TempDirectory = settings.TempDirectory,
             MaxConcurrentDates = settings.MaxConcurrentDates,
             RetryLimit = settings.RetryLimit,
+            SecondPassDelay = settings.SecondPassDelay,
             Retry = retry,
         };
     }

@@ -154,8 +154,10 @@ public sealed class UnitLifecycle : IUnitProcessor
         catch (BackfillException e) when (_options.SecondPassDelay is { } cool && _options.Retry.For(e.Kind).IsRetryable
             && !stop.IsCancellationRequested && !abort.IsCancellationRequested)
         {
+            var wait = _options.Retry.Scaled(cool);
+            UnitLog.SecondPass(_log, context.Dataset, UnitLog.Day(context.Date), e.Kind.ToString(), wait.TotalSeconds, Core.Text.VendorText.Sanitize(e.Message));
             context.Progress.Phase = "cool-down";
-            await Task.Delay(_options.Retry.Scaled(cool), _time, stop);
+            await Task.Delay(wait, _time, stop);
             context.Progress.Phase = "second pass";
             return await _producer.ProduceAsync(context, stop, abort);
         }

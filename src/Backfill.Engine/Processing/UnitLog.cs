@@ -32,6 +32,10 @@ internal static partial class UnitLog
         Message = "retry {Dataset} {Date} after {ErrorType} on attempt {Attempt}, next in {DelaySeconds:0.0} s: {Message}")]
     public static partial void Retry(ILogger logger, string dataset, string date, string errorType, int attempt, double delaySeconds, string message);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information,
+        Message = "second pass {Dataset} {Date} after {ErrorType}, in {DelaySeconds:0.0} s: {Message}")]
+    public static partial void SecondPass(ILogger logger, string dataset, string date, string errorType, double delaySeconds, string message);
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Information,
         Message = "unit requests {Dataset} {Date}: {Requests} requests, {Bytes} bytes, {RequestSeconds:0.000} s, {Retries} retries, statuses {Statuses}")]
     public static partial void Requests(ILogger logger, string dataset, string date, long requests, long bytes, double requestSeconds, int retries, string statuses);
