@@ -46,14 +46,6 @@ public sealed class CommandLineTests
             Assert.Contains(command, result.Out, StringComparison.Ordinal);
         }
     }
-
-    [Fact]
-    public async Task Demo_runs_in_a_temporary_folder()
-    {
-        using var cli = new CliRunner();
-        var result = await cli.RunAsync("demo");
-        Assert.True(result.ExitCode == 0, result.ToString());
-    }
 }
 
 public sealed class CalendarCommandTests

@@ -8,19 +8,22 @@ namespace Backfill.Cli.Commands;
 
 /// <summary>
 /// <c>demo</c>: a dataset end to end without any vendor account. The dataset starts its embedded simulator on a free
-/// loopback port; the demo stores the settings in a ledger of its own in a temporary folder, runs the dataset's steps
-/// (ordinary backfill commands), and prints where the outputs are and how to query them.
+/// loopback port; the demo stores the settings in a ledger of its own in a new folder under the temporary folder, runs
+/// the dataset's steps (ordinary backfill commands), and prints where the outputs are and how to query them. The folder
+/// is kept (and its removal command printed) unless <c>--clean</c> asks to remove it, in which case the query and ledger
+/// commands, which would name a removed folder, are not printed.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Build(CliEnvironment environment)
     {
-        var keep = new Option<bool>("--keep") { Description = "Keep the temporary data folder (the outputs and the ledger) and print its path." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the data folder (the outputs and the ledger): the default, accepted for scripts that pass it." };
+        var clean = new Option<bool>("--clean") { Description = "Remove the data folder at the end (the outputs and the ledger are gone, so no query is printed)." };
         var date = new Option<string?>("--date") { Description = "Trading date to process (spx and crypto-book; default 2024-06-12)." };
         var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size, 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
         var maxDte = new Option<int>("--max-dte") { Description = "Only expirations up to N days out (0 = all).", DefaultValueFactory = _ => 0 };
         var demos = string.Join("; ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => $"--dataset {d.Name}: {d.Demo!.Summary}"));
-        var command = new Command("demo", $"Run a dataset end to end in a temporary folder against its embedded simulator ({demos}).") { keep, date, scale, maxDte };
+        var command = new Command("demo", $"Run a dataset end to end in a new temporary folder, kept unless --clean, against its embedded simulator ({demos}).") { keep, clean, date, scale, maxDte };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -34,18 +37,23 @@ internal static class DemoCommand
                 throw new InvalidInputException($"--scale: {size.ToString(CultureInfo.InvariantCulture)} must be above 0 and at most 1.");
             }
 
-            return await RunAsync(context, demo, new DemoRequest(string.Empty, day, size, parse.GetValue(maxDte), environment.Time), parse.GetValue(keep), ct);
+            if (parse.GetValue(keep) && parse.GetValue(clean))
+            {
+                throw new InvalidInputException("--keep and --clean contradict each other: the folder is kept by default; give --clean alone to remove it.");
+            }
+
+            return await RunAsync(context, demo, new DemoRequest(string.Empty, day, size, parse.GetValue(maxDte), environment.Time), parse.GetValue(clean), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CommandContext context, IDatasetDemo demo, DemoRequest request, bool keep, CancellationToken ct)
+    private static async Task<int> RunAsync(CommandContext context, IDatasetDemo demo, DemoRequest request, bool clean, CancellationToken ct)
     {
         var name = context.Dataset.Name;
         var folder = DemoFolder.Create(name);
         var db = Path.Combine(folder, "backfill.db");
         var exit = ExitCodes.Failed;
-        var removed = "Removed the temporary folder (use --keep to keep it).";
+        var removed = DemoSession.DefaultRemovedNote;
         try
         {
             await using var session = await demo.StartAsync(request with { Folder = folder }, ct);
@@ -86,7 +94,8 @@ internal static class DemoCommand
                 }
             }
 
-            foreach (var line in session.Closing(db))
+            // The closing lines name files in the folder and commands on its ledger: only worth printing when it stays.
+            foreach (var line in clean ? [] : session.Closing(db))
             {
                 context.Say(line);
             }
@@ -95,7 +104,7 @@ internal static class DemoCommand
         }
         finally
         {
-            DemoFolder.Finish(context, folder, keep, removed);
+            DemoFolder.Finish(context, folder, clean, removed);
         }
     }
 }

@@ -1,6 +1,9 @@
 namespace Backfill.Cli.Commands;
 
-/// <summary>The temporary folder every <c>demo</c> works in: kept with <c>--keep</c>, otherwise removed with everything in it.</summary>
+/// <summary>
+/// The folder every <c>demo</c> works in. It is kept by default, because the demo ends by printing a query and ledger
+/// commands for it; <c>--clean</c> removes it with everything in it (and then those commands are not printed).
+/// </summary>
 internal static class DemoFolder
 {
     public static string Create(string dataset)
@@ -15,12 +18,19 @@ internal static class DemoFolder
         return folder;
     }
 
+    /// <summary>How to remove the kept folder, as a shell command line (the path quoted when it needs it).</summary>
+    public static string RemoveCommand(string folder) =>
+        OperatingSystem.IsWindows()
+            ? $"rmdir /s /q \"{folder}\""
+            : $"rm -rf {ShellQuote(folder)}";
+
     /// <param name="removed">What the user is told when the folder is removed.</param>
-    public static void Finish(CommandContext context, string folder, bool keep, string removed = "Removed the temporary folder (use --keep to keep it).")
+    public static void Finish(CommandContext context, string folder, bool clean, string removed)
     {
-        if (keep)
+        if (!clean)
         {
             context.Say($"Kept {folder}.");
+            context.Say($"Remove it when done with: {RemoveCommand(folder)}   (or run the demo with --clean)");
             return;
         }
 
@@ -28,4 +38,9 @@ internal static class DemoFolder
         Directory.Delete(folder, recursive: true);
         context.Say(removed);
     }
+
+    private static string ShellQuote(string path) =>
+        path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ',' or ':' or '@' or '%')
+            ? path
+            : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

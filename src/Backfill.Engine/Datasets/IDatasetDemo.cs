@@ -31,8 +31,11 @@ public sealed record DemoSession(
     Func<string, IReadOnlyList<string>> Closing,
     IReadOnlyDictionary<string, string>? Environment = null) : IAsyncDisposable
 {
-    /// <summary>What the user is told when the demo's folder is removed.</summary>
-    public string RemovedNote { get; init; } = "Removed the temporary folder (use --keep to keep it).";
+    /// <summary>What the user is told when the demo's folder is removed (<c>demo --clean</c>) and nothing more is said.</summary>
+    public const string DefaultRemovedNote = "Removed the demo's folder (--clean); run the demo without --clean to keep it and see how to query it.";
+
+    /// <summary>What the user is told when the demo's folder is removed (<c>demo --clean</c>).</summary>
+    public string RemovedNote { get; init; } = DefaultRemovedNote;
 
     public ValueTask DisposeAsync() => Simulator.DisposeAsync();
 }

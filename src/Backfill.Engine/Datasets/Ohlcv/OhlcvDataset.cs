@@ -249,7 +249,7 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
                 },
                 new Dictionary<string, string>(StringComparer.Ordinal) { [AlphaVantageApiKey.Variable] = "av-demo-" + Guid.NewGuid().ToString("N") })
             {
-                RemovedNote = "Removed the temporary folder, its key and the backup (use --keep to keep them).",
+                RemovedNote = "Removed the demo's folder, its key and the backup (--clean); run the demo without --clean to keep them.",
             };
         }
     }
