@@ -37,7 +37,7 @@ public static class Settings
         new(RetryLimit, SettingKind.PositiveInt, "5",
             "Attempts a date may take before retry needs --force.", "5", Max: 1000),
         new(SecondPassDelaySeconds, SettingKind.NonNegativeInt, "30",
-            "Seconds a date that failed on a transient error waits before its second pass over what is not done (0: at once).", "30", Max: 3600),
+            "Seconds a date that failed on a transient error waits before its second pass over what is not done (0: at once).", "30", Min: 0, Max: 3600),
         new(DatabasePath, SettingKind.FilePath, "./data/backfill.db",
             "The ledger's SQLite file. Chooses the ledger, so set it with --db or BACKFILL_DATABASE_PATH.",
             "./data/backfill.db", Bootstrap: true),
