@@ -97,4 +97,16 @@ public interface ILedger : IAsyncDisposable
 
     /// <summary>The <c>error_log</c> rows of <paramref name="dataset"/> that <paramref name="filter"/> selects: the newest <see cref="ErrorFilter.Limit"/>, oldest first.</summary>
     Task<IReadOnlyList<ErrorRecord>> ListErrorHistoryAsync(string dataset, ErrorFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Attempts that ended, errors recorded and vendor requests of units updated at or after <paramref name="since"/>, and
+    /// the completion time of the newest success: a handful of indexed aggregates, cheap enough for every scrape.
+    /// </summary>
+    Task<LedgerActivity> GetActivityAsync(string dataset, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Every alert <c>backfill alerts</c> has seen (<c>alert_state</c>), by key.</summary>
+    Task<IReadOnlyList<AlertStateRecord>> ListAlertStatesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores an alert's state, replacing the one with the same key.</summary>
+    Task SaveAlertStateAsync(AlertStateRecord state, CancellationToken cancellationToken);
 }

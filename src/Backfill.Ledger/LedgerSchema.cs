@@ -8,5 +8,5 @@ public static class LedgerSchema
     /// <c>/ready</c> and health call current. A ledger at a higher version was migrated by a newer backfill and is
     /// refused (<see cref="LedgerSchemaTooNewException"/>). Raised with each new migration.
     /// </summary>
-    public const int LatestVersion = 2;
+    public const int LatestVersion = 3;
 }

@@ -6,7 +6,7 @@ namespace Backfill.Ledger.Tests;
 /// What every ledger must do, whatever the database: each backend runs this whole class through a subclass
 /// (<see cref="SqliteLedgerTests"/>, <see cref="PostgresLedgerTests"/>).
 /// </summary>
-public abstract class LedgerContractTests
+public abstract partial class LedgerContractTests
 {
     protected static readonly DateOnly Day = new(2024, 1, 2);
 

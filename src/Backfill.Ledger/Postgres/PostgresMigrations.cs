@@ -119,6 +119,19 @@ internal static class PostgresMigrations
                 PRIMARY KEY (source, budget_day)
             );
             """),
+        new(3, "alert state", """
+            CREATE TABLE alert_state (
+                alert_key       text        NOT NULL PRIMARY KEY,
+                state           text        NOT NULL CHECK (state IN ('inactive','pending','firing')),
+                active_since    timestamptz,
+                last_sent_at    timestamptz,
+                last_sent_state text        CHECK (last_sent_state IN ('firing','resolved')),
+                summary         text        NOT NULL,
+                updated_at      timestamptz NOT NULL
+            );
+            CREATE INDEX ix_attempt_log_ended ON attempt_log (dataset, ended_at);
+            CREATE INDEX ix_processing_log_updated ON processing_log (dataset, updated_at);
+            """),
     ];
 
     /// <summary>Any constant: the advisory lock that serialises concurrent migrations of one database.</summary>

@@ -116,6 +116,19 @@ internal static class SqliteMigrations
                 PRIMARY KEY (source, budget_day)
             );
             """),
+        new(3, "alert state", """
+            CREATE TABLE alert_state (
+                alert_key       TEXT    NOT NULL PRIMARY KEY,
+                state           TEXT    NOT NULL CHECK (state IN ('inactive','pending','firing')),
+                active_since    TEXT,
+                last_sent_at    TEXT,
+                last_sent_state TEXT    CHECK (last_sent_state IN ('firing','resolved')),
+                summary         TEXT    NOT NULL,
+                updated_at      TEXT    NOT NULL
+            );
+            CREATE INDEX ix_attempt_log_ended ON attempt_log (dataset, ended_at);
+            CREATE INDEX ix_processing_log_updated ON processing_log (dataset, updated_at);
+            """),
     ];
 
     /// <summary>Applies <see cref="All"/>. No lock of its own: the write transaction it runs in (BEGIN IMMEDIATE) already keeps a second process out.</summary>
