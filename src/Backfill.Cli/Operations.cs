@@ -16,7 +16,12 @@ internal static partial class Operations
         var log = loggers.CreateLogger("Backfill.Settings");
         foreach (var setting in settings.All.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            var value = setting.Definition.Kind == SettingKind.DatabaseUrl && setting.Value is { } url ? PostgresUrl.MaskPasswords(url) : setting.Value;
+            var value = setting.Definition.Kind switch
+            {
+                SettingKind.DatabaseUrl when setting.Value is { } url => PostgresUrl.MaskPasswords(url),
+                SettingKind.SecretUrl => setting.Shown,
+                _ => setting.Value,
+            };
             LogSetting(log, setting.Key, value ?? "(unset)", SettingsResolver.Describe(setting));
         }
 

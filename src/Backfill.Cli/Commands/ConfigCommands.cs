@@ -36,6 +36,12 @@ internal static class ConfigCommands
                     $"{definition.Key} chooses the ledger itself, so it cannot be stored in it. Pass --db PATH or set {definition.EnvironmentVariable}.");
             }
 
+            if (definition.Kind == SettingKind.SecretUrl)
+            {
+                throw new InvalidInputException(
+                    $"{definition.Key} carries a credential in its URL, so it is never stored in the ledger. Set {definition.EnvironmentVariable} in the environment of the commands that send alerts (a systemd unit's EnvironmentFile, mode 0600).");
+            }
+
             var secret = definition.Kind == SettingKind.Secret;
             var text = parse.GetValue(value);
             if (secret && text == "-")
@@ -207,7 +213,7 @@ internal static class ConfigCommands
     private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);
 
     private static string? Shown(SettingDefinition? definition, string? value) =>
-        value is not null && definition is not null && definition.Kind is SettingKind.Secret or SettingKind.DatabaseUrl
+        value is not null && definition is not null && definition.Kind is SettingKind.Secret or SettingKind.DatabaseUrl or SettingKind.SecretUrl
             ? new ResolvedSetting(definition, value, SettingSource.Stored, null).Shown
             : Shown(value);
 

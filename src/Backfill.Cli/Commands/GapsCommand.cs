@@ -53,16 +53,7 @@ internal static class GapsCommand
         return command;
     }
 
-    public static string Name(GapCategory category) => category switch
-    {
-        GapCategory.NeverAttempted => "never-attempted",
-        GapCategory.Failed => "failed",
-        GapCategory.FailedPermanent => "failed-permanent",
-        GapCategory.Interrupted => "interrupted",
-        GapCategory.MissingOutput => "missing-output",
-        GapCategory.Pruned => "pruned",
-        _ => category.ToString(),
-    };
+    public static string Name(GapCategory category) => GapCategoryNames.Name(category);
 
     /// <summary>Runs gap analysis over the range asked for, defaulting to start date .. latest complete session.</summary>
     public static async Task<GapReport> AnalyzeAsync(CommandContext context, ILedger ledger, (DateOnly? From, DateOnly? To) range, CancellationToken ct)

@@ -96,7 +96,7 @@ internal static class LedgerRebuildCommand
     {
         var stored = new List<string>();
         foreach (var setting in settings.All.Where(s => s.Source == Engine.Configuration.SettingSource.Flag && !s.Definition.Bootstrap && s.Value is not null
-                     && s.Definition.Kind is not (Engine.Configuration.SettingKind.Secret or Engine.Configuration.SettingKind.DatabaseUrl)))
+                     && s.Definition.Kind is not (Engine.Configuration.SettingKind.Secret or Engine.Configuration.SettingKind.DatabaseUrl or Engine.Configuration.SettingKind.SecretUrl)))
         {
             if (await ledger.GetConfigAsync(Engine.Configuration.SettingsResolver.GlobalScope, setting.Key, cancellationToken) is null)
             {

@@ -39,7 +39,8 @@ internal static class ServeCommand
             var options = new ServerOptions(address, portNumber, parse.GetValue(allowRemote), settings.RetryLimit, settings.StartDate,
                 OperationsSettings.Metrics(settings) with { Prometheus = false });
             var api = new StatusApi(ledger, environment.Datasets, settings, environment.Time);
-            var app = StatusServer.Create(options, ledger, api, loggers, environment.Time);
+            var gauges = new Engine.Alerts.LedgerGauges(ledger, environment.Datasets, settings, environment.Time);
+            var app = StatusServer.Create(options, ledger, api, loggers, environment.Time, gauges);
             await using (app)
             {
                 Uri url;

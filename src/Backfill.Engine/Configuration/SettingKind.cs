@@ -26,6 +26,12 @@ public enum SettingKind
     /// <summary>A credential: stored encrypted by the dataset that owns it (<see cref="SecretSetting"/>), always shown masked.</summary>
     Secret,
 
+    /// <summary>
+    /// An http(s) URL whose path and query are a credential (an incoming webhook): never stored in the ledger, shown as
+    /// <c>scheme://host/***</c>.
+    /// </summary>
+    SecretUrl,
+
     /// <summary>Checked by the owning dataset (<see cref="SettingDefinition.Check"/>): vendor symbols, vendor locations.</summary>
     Custom,
 }

@@ -26,6 +26,7 @@ public sealed record ResolvedSetting(SettingDefinition Definition, string? Value
     {
         SettingKind.DatabaseUrl => Backfill.Ledger.Postgres.PostgresUrl.MaskPasswords(Value),
         SettingKind.Secret => SecretSetting.Describe(Value),
+        SettingKind.SecretUrl => SecretUrl.Mask(Value),
         _ => Value,
     };
 }

@@ -19,7 +19,12 @@ public static class SettingValidator
         ArgumentNullException.ThrowIfNull(definition);
         var key = definition.Key;
         var text = value?.Trim() ?? string.Empty;
-        var shown = definition.Kind == SettingKind.Secret ? SecretSetting.Mask : DateInput.Printable(text);
+        var shown = definition.Kind switch
+        {
+            SettingKind.Secret => SecretSetting.Mask,
+            SettingKind.SecretUrl => SecretUrl.Mask(text),
+            _ => DateInput.Printable(text),
+        };
         if (text.Length == 0)
         {
             throw new InvalidInputException($"{key}: a value is required. Example: backfill config set {key} {definition.Example}");
@@ -35,6 +40,16 @@ public static class SettingValidator
 
                 RefuseUserInfo(key, uri);
                 return uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+            case SettingKind.SecretUrl:
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var secretUri) || (secretUri.Scheme != Uri.UriSchemeHttp && secretUri.Scheme != Uri.UriSchemeHttps)
+                    || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                {
+                    throw new InvalidInputException($"{key}: '{shown}' is not an http(s) URL. Use the full URL the service issued, such as {definition.Example}.");
+                }
+
+                RefuseUserInfo(key, secretUri);
+                return secretUri.AbsoluteUri;
 
             case SettingKind.Date:
                 var date = DateInput.ParseDate(text, key, DateOnly.FromDateTime(DateTime.UtcNow));

@@ -23,6 +23,17 @@ public static class Settings
     public const string LoggingKeepFiles = "logging.keepFiles";
     public const string LoggingFormat = "logging.format";
     public const string LedgerBackupKeep = "ledger.backupKeep";
+    public const string MetricsPushgatewayUrl = "metrics.pushgatewayUrl";
+    public const string AlertsWebhookUrl = "alerts.webhookUrl";
+    public const string AlertsRepeatInterval = "alerts.repeatInterval";
+    public const string AlertsWebhookTimeoutSeconds = "alerts.webhookTimeoutSeconds";
+    public const string AlertsFailureRatePercent = "alerts.failureRatePercent";
+    public const string AlertsMaxConsecutiveMissing = "alerts.maxConsecutiveMissing";
+    public const string AlertsNoSuccessSessions = "alerts.noSuccessSessions";
+    public const string AlertsConnectivityFailurePercent = "alerts.connectivityFailurePercent";
+    public const string AlertsDiskFreePercent = "alerts.diskFreePercent";
+    public const string AlertsResourcePercent = "alerts.resourcePercent";
+    public const string AlertsResourceForMinutes = "alerts.resourceForMinutes";
 
     public static IReadOnlyList<SettingDefinition> General { get; } =
     [
@@ -45,8 +56,8 @@ public static class Settings
             "A shared PostgreSQL ledger (postgres://user:password@host:5432/db); when set it replaces database.path. Set it with --db or BACKFILL_DATABASE_URL.",
             "postgres://backfill:PASSWORD@db.internal:5432/backfill", Bootstrap: true, Optional: true),
         new(MetricsExporters, SettingKind.ChoiceList, "jsonl",
-            "Where metrics go, comma-separated: jsonl (files in metrics.directory), otlp (metrics.otlpEndpoint), prometheus (/metrics of backfill serve), or none.",
-            "jsonl,otlp", Choices: ["jsonl", "otlp", "prometheus"]),
+            "Where metrics go, comma-separated: jsonl (files in metrics.directory), otlp (metrics.otlpEndpoint), prometheus (/metrics of backfill serve), pushgateway (metrics.pushgatewayUrl), or none.",
+            "jsonl,otlp", Choices: ["jsonl", "otlp", "prometheus", "pushgateway"]),
         new(MetricsDirectory, SettingKind.WritableDirectory, "./data/metrics",
             "Folder of the JSON-lines metric files (one file per UTC day).", "/data/backfill/metrics"),
         new(MetricsOtlpEndpoint, SettingKind.HttpUrl, "http://127.0.0.1:4318",
@@ -63,5 +74,30 @@ public static class Settings
             "Lines of the log file: json (one object a line) or text.", "text", Choices: ["json", "text"]),
         new(LedgerBackupKeep, SettingKind.PositiveInt, "7",
             "Backups 'backfill ledger backup' keeps in its default folder (backups beside the SQLite ledger): the newest; files it did not name are never removed.", "14", Max: 1000),
+        new(MetricsPushgatewayUrl, SettingKind.HttpUrl, "http://127.0.0.1:9091",
+            "Prometheus push gateway a run pushes its metrics to (every metrics.intervalSeconds and at its end) when metrics.exporters has pushgateway: job backfill, grouped by dataset and instance.",
+            "http://pushgateway.internal:9091"),
+        new(AlertsWebhookUrl, SettingKind.SecretUrl, null,
+            "Incoming webhook (Slack-compatible: JSON with a text field) told of firing and resolved alerts by 'backfill alerts' and at the end of processing commands. " +
+            "Its path is a credential: set it in the environment (BACKFILL_ALERTS_WEBHOOKURL), never stored; shown as scheme://host/***.",
+            "https://hooks.slack.com/services/T000/B000/XXXX", Optional: true),
+        new(AlertsRepeatInterval, SettingKind.Custom, "4h",
+            "A firing alert is sent again to the webhook only after this long (30m, 4h, 1d).", "4h", Check: AlertDurations.CheckRepeatInterval),
+        new(AlertsWebhookTimeoutSeconds, SettingKind.PositiveInt, "10",
+            "Seconds one webhook request may take before it is abandoned (and retried).", "10", Max: 300),
+        new(AlertsFailureRatePercent, SettingKind.NonNegativeInt, "5",
+            "Alert when more than this percentage of the attempts that finished in the last 24 hours failed.", "5", Min: 0, Max: 100),
+        new(AlertsMaxConsecutiveMissing, SettingKind.PositiveInt, "3",
+            "Alert when gap analysis finds more than this many consecutive sessions without output.", "3", Max: 100_000),
+        new(AlertsNoSuccessSessions, SettingKind.PositiveInt, "3",
+            "Alert when this many sessions have ended since a dataset's last success.", "3", Max: 100_000),
+        new(AlertsConnectivityFailurePercent, SettingKind.NonNegativeInt, "10",
+            "Alert when more than this percentage of the last hour's source requests failed to connect (connection failed, terminal not running, server error).", "10", Min: 0, Max: 100),
+        new(AlertsDiskFreePercent, SettingKind.NonNegativeInt, "20",
+            "Alert when the output or temp folder's disk has less than this percentage free (0: never).", "20", Min: 0, Max: 100),
+        new(AlertsResourcePercent, SettingKind.NonNegativeInt, "90",
+            "Alert when the machine's memory or CPU in use is above this percentage for alerts.resourceForMinutes (100: never).", "90", Min: 0, Max: 100),
+        new(AlertsResourceForMinutes, SettingKind.NonNegativeInt, "15",
+            "Minutes memory or CPU must stay above alerts.resourcePercent before the alert fires.", "15", Min: 0, Max: 1440),
     ];
 }

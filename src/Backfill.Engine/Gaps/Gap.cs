@@ -22,6 +22,21 @@ public enum GapCategory
     Pruned,
 }
 
+/// <summary>How a category is written in reports, JSON and metric labels.</summary>
+public static class GapCategoryNames
+{
+    public static string Name(GapCategory category) => category switch
+    {
+        GapCategory.NeverAttempted => "never-attempted",
+        GapCategory.Failed => "failed",
+        GapCategory.FailedPermanent => "failed-permanent",
+        GapCategory.Interrupted => "interrupted",
+        GapCategory.MissingOutput => "missing-output",
+        GapCategory.Pruned => "pruned",
+        _ => category.ToString(),
+    };
+}
+
 /// <summary>One trading session that lacks verified output.</summary>
 public sealed record Gap(
     DateOnly Date,

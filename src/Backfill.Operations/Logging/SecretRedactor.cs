@@ -13,7 +13,7 @@ public sealed partial class SecretRedactor
 
     /// <summary>Environment variables whose values are secret wherever they appear.</summary>
     public static readonly IReadOnlyList<string> SecretVariables =
-        ["ALPHA_VANTAGE_API_KEY", "DATABENTO_API_KEY", "BACKFILL_DATABENTO_APIKEY", "OHLCV_ENCRYPTION_KEY", "CRYPTOLAKE_API_KEY", "BACKFILL_DATABASE_URL", "PGPASSWORD"];
+        ["ALPHA_VANTAGE_API_KEY", "DATABENTO_API_KEY", "BACKFILL_DATABENTO_APIKEY", "OHLCV_ENCRYPTION_KEY", "CRYPTOLAKE_API_KEY", "BACKFILL_DATABASE_URL", "PGPASSWORD", "BACKFILL_ALERTS_WEBHOOKURL"];
 
     private readonly string[] _values;
 

@@ -62,7 +62,9 @@ public static partial class StatusServer
         ?? typeof(StatusServer).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     /// <summary>Builds the application (not started).</summary>
-    public static WebApplication Create(ServerOptions options, ILedger ledger, IStatusSource api, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    /// <param name="gauges">Gauges read at scrape time and added to <c>/metrics</c> (the ledger's, per dataset); null: none.</param>
+    public static WebApplication Create(
+        ServerOptions options, ILedger ledger, IStatusSource api, ILoggerFactory? loggers = null, TimeProvider? time = null, IGaugeSource? gauges = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -75,7 +77,8 @@ public static partial class StatusServer
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Bind, options.Port));
-        var metrics = MetricsPipeline.Configure(OpenTelemetry.Sdk.CreateMeterProviderBuilder(), options.Metrics, clock).AddPrometheusExporter().Build();
+        var metrics = MetricsPipeline.Configure(OpenTelemetry.Sdk.CreateMeterProviderBuilder(), options.Metrics, clock)
+            .AddView(ScrapedGaugeNames.DropShadowed(gauges is not null)).AddPrometheusExporter().Build();
         builder.Services.AddSingleton(_ => metrics);
         var app = builder.Build();
         var page = ReadPage("index.html");
@@ -121,6 +124,12 @@ public static partial class StatusServer
                 checks = readiness.Checks.ToDictionary(c => c.Name, c => new Dictionary<string, object?>(c.Facts) { ["ready"] = c.Ready, ["detail"] = c.Detail }),
             }, Json, statusCode: readiness.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
+        if (gauges is not null)
+        {
+            var scraped = new ScrapedGauges(gauges, clock);
+            app.UseWhen(c => c.Request.Path == "/metrics", b => b.Use(scraped.AppendAsync));
+        }
+
         app.MapPrometheusScrapingEndpoint("/metrics", metrics, null, null);
         app.MapGet("/api/status", (string? dataset, CancellationToken ct) => Answer(async () => await api.StatusAsync(dataset, ct)));
         app.MapGet("/api/history", (string? dataset, int? limit, CancellationToken ct) =>
