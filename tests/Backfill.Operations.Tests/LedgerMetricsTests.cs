@@ -80,10 +80,14 @@ public sealed class LedgerMetricsTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_url, "metrics"));
         request.Headers.TryAddWithoutValidation("Accept", accept);
+
+        // As Prometheus asks: the body must still be plain text, since the gauges are appended to the exporter's.
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip");
         using var response = await _http.SendAsync(request, Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
         return body;
     }
 

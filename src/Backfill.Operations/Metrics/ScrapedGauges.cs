@@ -62,8 +62,8 @@ public sealed class ScrapedGauges(IGaugeSource source, TimeProvider time)
     }
 
     /// <summary>
-    /// Middleware for <c>/metrics</c>: asks the OpenTelemetry endpoint for the text format, then appends the gauges. The
-    /// families' names differ from every OpenTelemetry instrument's the server exports.
+    /// Middleware for <c>/metrics</c>: asks the OpenTelemetry endpoint for the uncompressed text format, then appends the
+    /// gauges. The families' names differ from every OpenTelemetry instrument's the server exports.
     /// </summary>
     public async Task AppendAsync(HttpContext context, RequestDelegate next)
     {
@@ -71,6 +71,9 @@ public sealed class ScrapedGauges(IGaugeSource source, TimeProvider time)
         ArgumentNullException.ThrowIfNull(next);
         var gauges = TextAsync(context.RequestAborted);
         context.Request.Headers.Accept = "text/plain; version=0.0.4";
+
+        // The exporter compresses when asked; the gauges are appended to its text, so it is asked for plain text.
+        context.Request.Headers.Remove("Accept-Encoding");
         var body = context.Response.Body;
         using var buffer = new MemoryStream();
         context.Response.Body = buffer;
