@@ -39,6 +39,7 @@ internal static class CliApp
         root.Subcommands.Add(ServeCommand.Build(environment));
         root.Subcommands.Add(LedgerCommands.Build(environment));
         root.Subcommands.Add(ErrorsCommand.Build(environment));
+        root.Subcommands.Add(AlertsCommand.Build(environment));
         return root;
     }
 

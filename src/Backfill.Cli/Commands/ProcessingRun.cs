@@ -46,6 +46,7 @@ internal static class ProcessingRun
             ? runner.RunAsync(dates, new UnitMetricsObserver(dataset.Name, observer), stop.Token, CancellationToken.None)
             : schedule(session.Processor, new UnitMetricsObserver(dataset.Name, observer), stop.Token));
         Summarise(context, dataset.SubUnits, outcomes);
+        await AlertsCommand.NotifyAfterRunAsync(context, ledger, settings, loggers);
         var command = DatasetRegistry.Command(dataset.Name, string.Empty).TrimEnd();
         if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
         {
