@@ -36,7 +36,7 @@ internal static class ProcessingRun
             context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
         }
 
-        using var metrics = MetricsPipeline.Start(OperationsSettings.Metrics(settings), context.Warn);
+        using var metrics = MetricsPipeline.Start(OperationsSettings.Metrics(settings) with { Dataset = dataset.Name }, context.Warn);
         using var loggers = Operations.Create(context, settings);
         await using var session = await ProcessingSession.OpenAsync(dataset, context.Host(ledger, loggers), settings, options, dates, ct);
         using var stop = StopSignal.Watch(options.TempDirectory, ct);

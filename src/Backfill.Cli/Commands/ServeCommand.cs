@@ -37,7 +37,7 @@ internal static class ServeCommand
             var settings = await context.LoadSettingsAsync(ledger, ct);
             using var loggers = Operations.Create(context, settings);
             var options = new ServerOptions(address, portNumber, parse.GetValue(allowRemote), settings.RetryLimit, settings.StartDate,
-                OperationsSettings.Metrics(settings) with { Prometheus = false });
+                OperationsSettings.Metrics(settings) with { Prometheus = false, PushGateway = false });
             var api = new StatusApi(ledger, environment.Datasets, settings, environment.Time);
             var gauges = new Engine.Alerts.LedgerGauges(ledger, environment.Datasets, settings, environment.Time);
             var app = StatusServer.Create(options, ledger, api, loggers, environment.Time, gauges);

@@ -17,7 +17,11 @@ public static class OperationsSettings
             exporters.Contains("prometheus"),
             Path.GetFullPath(settings.Text(Settings.MetricsDirectory)),
             new Uri(settings.Text(Settings.MetricsOtlpEndpoint)),
-            TimeSpan.FromSeconds(settings.Int(Settings.MetricsIntervalSeconds)));
+            TimeSpan.FromSeconds(settings.Int(Settings.MetricsIntervalSeconds)))
+        {
+            PushGateway = exporters.Contains("pushgateway"),
+            PushGatewayUrl = new Uri(settings.Text(Settings.MetricsPushgatewayUrl)),
+        };
     }
 
     /// <param name="levelText">The value of <c>BACKFILL_LOG_LEVEL</c>, or null.</param>

@@ -15,7 +15,8 @@ public static class MetricsPipeline
     public const string ServiceName = "backfill";
 
     /// <summary>Adds the meters, the resource and the exporters other than Prometheus to <paramref name="builder"/>.</summary>
-    public static MeterProviderBuilder Configure(MeterProviderBuilder builder, MetricsOptions options, TimeProvider? time = null)
+    /// <param name="warn">Told once when the push gateway cannot be reached (the command goes on).</param>
+    public static MeterProviderBuilder Configure(MeterProviderBuilder builder, MetricsOptions options, TimeProvider? time = null, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,6 +27,11 @@ public static class MetricsPipeline
         if (options.JsonLines)
         {
             builder.AddReader(new PeriodicExportingMetricReader(new JsonLinesMetricExporter(options.Directory, ServiceName, time), intervalMs));
+        }
+
+        if (options.PushGateway)
+        {
+            builder.AddReader(new PeriodicExportingMetricReader(new PushGatewayExporter(options, warn ?? (_ => { })), intervalMs));
         }
 
         if (options.Otlp)
@@ -42,7 +48,7 @@ public static class MetricsPipeline
     }
 
     /// <summary>
-    /// The provider for a command that is not <c>serve</c>: JSON lines and OTLP as chosen, and with <c>prometheus</c>
+    /// The provider for a command that is not <c>serve</c>: JSON lines, OTLP and the push gateway as chosen, and with <c>prometheus</c>
     /// a scrape endpoint on http://127.0.0.1:9464/metrics while the command runs. Null when no exporter is chosen.
     /// </summary>
     /// <param name="warn">Told when the Prometheus port is taken (the other exporters still run).</param>
@@ -59,7 +65,7 @@ public static class MetricsPipeline
         {
             try
             {
-                return Configure(Sdk.CreateMeterProviderBuilder(), options)
+                return Configure(Sdk.CreateMeterProviderBuilder(), options, null, warn)
                     .AddPrometheusHttpListener(o =>
                     {
                         o.Host = "127.0.0.1";
@@ -74,7 +80,7 @@ public static class MetricsPipeline
             }
         }
 
-        return options is { JsonLines: false, Otlp: false } ? null : Configure(Sdk.CreateMeterProviderBuilder(), options).Build();
+        return options is { JsonLines: false, Otlp: false, PushGateway: false } ? null : Configure(Sdk.CreateMeterProviderBuilder(), options, null, warn).Build();
     }
 
     /// <summary>An endpoint without a path gets OTLP/HTTP's <c>/v1/metrics</c>.</summary>
