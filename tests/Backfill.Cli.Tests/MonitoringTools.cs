@@ -84,8 +84,13 @@ internal sealed class BackgroundProgram : IDisposable
     private readonly StringBuilder _output = new();
 
     public BackgroundProgram(string program, params string[] args)
+        : this(program, null, (IReadOnlyList<string>)args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+    }
+
+    public BackgroundProgram(string program, string? workingDirectory, IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? string.Empty };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);

@@ -19,10 +19,11 @@ public sealed partial class PrometheusRulesTests
     public async Task Promtool_checks_the_rules_and_passes_their_unit_tests()
     {
         var promtool = MonitoringTools.Require("promtool", "prometheus");
-        var check = await MonitoringTools.RunAsync(promtool, MonitoringTools.RulesFolder, "check", "rules", "backfill-rules.yml");
+        // As docs/monitoring.md runs them, from the repository's root.
+        var check = await MonitoringTools.RunAsync(promtool, MonitoringTools.Root, "check", "rules", "deploy/prometheus/backfill-rules.yml");
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("SUCCESS: 8 rules found", check.Output, StringComparison.Ordinal);
-        var test = await MonitoringTools.RunAsync(promtool, MonitoringTools.RulesFolder, "test", "rules", "backfill-rules.test.yml");
+        var test = await MonitoringTools.RunAsync(promtool, MonitoringTools.Root, "test", "rules", "deploy/prometheus/backfill-rules.test.yml");
         Assert.True(test.ExitCode == 0, test.Output);
         Assert.Contains("SUCCESS", test.Output, StringComparison.Ordinal);
     }
@@ -60,26 +61,18 @@ public sealed partial class PrometheusRulesTests
         await using var serve = RunningCommand.Start(cli, "serve", "--port", "0");
         var url = await serve.WaitForUrlAsync();
 
-        // The shipped rules, with every "for" at 0 so that the alert fires at the first evaluation.
+        // The prometheus.yml of docs/monitoring.md, scraping this serve every second; the shipped rules with every "for" at 0
+        // so that the alert fires at the first evaluation.
         var folder = Path.Combine(cli.Folder, "prometheus");
         Directory.CreateDirectory(folder);
         var rules = ForDuration().Replace(File.ReadAllText(Path.Combine(MonitoringTools.RulesFolder, "backfill-rules.yml")), "for: 0s");
-        File.WriteAllText(Path.Combine(folder, "rules.yml"), rules);
-        File.WriteAllText(Path.Combine(folder, "prometheus.yml"), $"""
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            rule_files:
-              - rules.yml
-            scrape_configs:
-              - job_name: backfill
-                static_configs:
-                  - targets: ['127.0.0.1:{url.Port}']
-            """);
+        File.WriteAllText(Path.Combine(folder, "backfill-rules.yml"), rules);
+        var config = DocsYaml().Match(File.ReadAllText(Path.Combine(MonitoringTools.Root, "docs", "monitoring.md"))).Groups[1].Value;
+        Assert.Contains("'127.0.0.1:8470'", config, StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "prometheus.yml"), config.Replace("30s", "1s", StringComparison.Ordinal).Replace(":8470", $":{url.Port}", StringComparison.Ordinal));
         var port = MonitoringTools.FreePort();
-        using var server = new BackgroundProgram(prometheus,
-            "--config.file=" + Path.Combine(folder, "prometheus.yml"), "--storage.tsdb.path=" + Path.Combine(folder, "data"),
-            $"--web.listen-address=127.0.0.1:{port}");
+        using var server = new BackgroundProgram(prometheus, folder,
+            ["--config.file=prometheus.yml", "--storage.tsdb.path=data", $"--web.listen-address=127.0.0.1:{port}"]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
 
         await MonitoringTools.WaitUntilAsync(async () =>
@@ -136,6 +129,9 @@ public sealed partial class PrometheusRulesTests
 
     [GeneratedRegex(@"^\s*- alert: (\w+)", RegexOptions.Multiline)]
     private static partial Regex AlertName();
+
+    [GeneratedRegex(@"```yaml\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex DocsYaml();
 
     [GeneratedRegex(@"for: \d+[smh]")]
     private static partial Regex ForDuration();

@@ -37,10 +37,13 @@ public sealed class PushGatewayTests
         var (gateway, url) = await StartGatewayAsync();
         using var _ = gateway;
         using var cli = new CliRunner { Datasets = DatasetRegistry.Default.With(new TinyDataset.TinyDataset()) };
+
+        // As docs/monitoring.md sets it up.
+        Assert.Equal(0, (await cli.RunAsync("config", "set", "metrics.exporters", "jsonl,pushgateway")).ExitCode);
+        Assert.Equal(0, (await cli.RunAsync("config", "set", "metrics.pushgatewayUrl", url.AbsoluteUri)).ExitCode);
         var run = await cli.RunAsync("--dataset", "tiny", "process-range", "2024-12-02", "2024-12-04",
             "--set", "processing.startDate=2024-12-01", "--set", $"processing.outputDirectory={Path.Combine(cli.Folder, "out")}",
-            "--set", $"processing.tempDirectory={Path.Combine(cli.Folder, "temp")}",
-            "--set", "metrics.exporters=pushgateway", "--set", $"metrics.pushgatewayUrl={url}");
+            "--set", $"processing.tempDirectory={Path.Combine(cli.Folder, "temp")}");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("push gateway", run.Error, StringComparison.Ordinal);
 
