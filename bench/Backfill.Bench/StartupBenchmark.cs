@@ -94,7 +94,7 @@ internal sealed class StartupBenchmark : IBenchmark
     }
 
     /// <summary>Every NYSE session of 2015-2024: 95% done, 3% failed, 1% interrupted, the rest missing.</summary>
-    private static async Task SeedAsync(string db, CancellationToken ct)
+    internal static async Task SeedAsync(string db, CancellationToken ct)
     {
         await using var ledger = new SqliteLedger(db);
         await ledger.MigrateAsync(ct);
