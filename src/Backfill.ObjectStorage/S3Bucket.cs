@@ -67,7 +67,7 @@ public sealed class S3Bucket : IDisposable
             config.RegionEndpoint = RegionEndpoint.USEast1;
         }
 
-        _client = new AmazonS3Client(config);
+        _client = options.Credentials is { } credentials ? new AmazonS3Client(credentials, config) : new AmazonS3Client(config);
         _retry = RetryPipeline.Create(options.Retry, (_, _, _) =>
         {
             Interlocked.Increment(ref _retries);
@@ -247,7 +247,7 @@ public sealed class S3Bucket : IDisposable
             }
             while (keyMarker is not null);
         }
-        catch (InvalidRequestException e) when (S3Errors.IsNotImplemented(e))
+        catch (BackfillException e) when (S3Errors.IsNotImplemented(e))
         {
             return null;
         }

@@ -12,6 +12,12 @@ namespace Backfill.ObjectStorage;
 /// <param name="ForcePathStyle">Address buckets as <c>endpoint/bucket/key</c> instead of <c>bucket.endpoint/key</c> (most S3-compatible stores need it).</param>
 public sealed record S3ConnectionOptions(Uri? Endpoint = null, string? Region = null, bool ForcePathStyle = false)
 {
+    /// <summary>
+    /// Credentials given by a host that manages them itself (tests); null, always in the CLI: the SDK's standard chain.
+    /// Never read from settings, never written anywhere.
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; init; }
+
     /// <summary>Retries of throttling, resets and server errors; the SDK's own retries are off.</summary>
     public RetryPolicyTable Retry { get; init; } = RetryPolicyTable.Default;
 

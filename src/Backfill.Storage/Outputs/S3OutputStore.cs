@@ -10,18 +10,15 @@ namespace Backfill.Storage.Outputs;
 
 /// <summary>
 /// Outputs in an S3 bucket (or an S3-compatible store) below a prefix: <c>s3://bucket/prefix/{key}</c>. A publish
-/// writes the file locally, uploads it under a temporary key <c>{prefix}/.incoming/{name}.{guid}</c> with its SHA-256
-/// as a checksum the server checks (S3) and as <c>x-amz-meta-sha256</c> (with <c>x-amz-meta-rows</c> for Parquet),
-/// copies it to the final key (conditional create where the store supports it), checks the final object's size and
-/// SHA-256 metadata with a HEAD, then deletes the temporary key. S3 has no rename: the final key only ever appears by
-/// one copy of a complete object, so a killed publish leaves at most a temporary key or an incomplete multipart
-/// upload, which listings skip (hidden parts) and <see cref="CleanLeftoversAsync"/> removes.
+/// writes the file in the local work folder, hashes it, then sends it in one PUT (multipart above the threshold) with
+/// its SHA-256 as <c>x-amz-checksum-sha256</c>, which S3 checks before it stores anything, and as
+/// <c>x-amz-meta-sha256</c> (with <c>size</c>, <c>rows</c> for Parquet and the caller's short metadata); a HEAD then
+/// checks size and SHA-256. S3 makes an object visible only when its PUT (or multipart completion) succeeds, so a
+/// killed publish leaves no object: at most a local temp file or an incomplete multipart upload, which
+/// <see cref="CleanLeftoversAsync"/> finds and removes.
 /// </summary>
 public sealed class S3OutputStore : IOutputStore, IDisposable
 {
-    /// <summary>The hidden prefix of temporary upload keys below the store's prefix.</summary>
-    public const string IncomingFolder = ".incoming";
-
     /// <summary>User metadata S3 allows per object is 2 KB; what the caller gives beyond this is left out.</summary>
     private const int MetadataBudget = 1800;
 
@@ -39,8 +36,19 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
         _workDirectory = Path.GetFullPath(workDirectory);
     }
 
-    /// <summary>Test hook: called after each step of a publish ("uploaded", "copied") to simulate a process killed there.</summary>
-    internal Func<string, Task>? AfterPublishStep { get; set; }
+    /// <summary>Test hook: called after a step of a publish ("written": the local file is complete, nothing uploaded yet) to simulate a process killed there.</summary>
+    internal Func<string, Task>? AfterPublishStep
+    {
+        get => _afterPublishStep;
+        set
+        {
+            _afterPublishStep = value;
+            _keepTempOnStop = value is not null;
+        }
+    }
+
+    private Func<string, Task>? _afterPublishStep;
+    private bool _keepTempOnStop;
 
     public string Root => _location.ToString();
 
@@ -68,28 +76,21 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
         ArgumentNullException.ThrowIfNull(writeAsync);
         var finalKey = _location.KeyFor(CheckedKey(key));
         var name = key[(key.LastIndexOf('/') + 1)..];
-        await DeleteStaleIncomingAsync(name, cancellationToken);
+        DeleteStaleTemps(name);
 
         OwnerOnly.CreateDirectory(_workDirectory);
         var temp = Path.Combine(_workDirectory, "." + name + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        var incomingKey = _location.KeyFor($"{IncomingFolder}/{name}.{Guid.NewGuid():N}");
+        var completed = false;
         try
         {
             await writeAsync(temp, cancellationToken);
             var size = new FileInfo(temp).Length;
             var sha256 = await AtomicFilePublisher.HashFileAsync(temp, cancellationToken);
             var objectMetadata = ObjectMetadata(temp, sha256, size, metadata);
+            await StepAsync("written");
 
-            await _bucket.PutFileAsync(incomingKey, temp, sha256, objectMetadata, cancellationToken);
-            await StepAsync("uploaded");
-            if (!await _bucket.CopyAsync(incomingKey, finalKey, onlyIfAbsent: true, cancellationToken)
-                && (await _bucket.HeadAsync(finalKey, cancellationToken))?.Metadata.GetValueOrDefault("sha256") != sha256)
-            {
-                // An earlier output of this key with other bytes: the unit's claim holder replaces it, as a rename would.
-                await _bucket.CopyAsync(incomingKey, finalKey, onlyIfAbsent: false, cancellationToken);
-            }
-
-            await StepAsync("copied");
+            // One PUT (or one multipart completion) makes the whole object visible at once; a PUT cut off leaves nothing.
+            await _bucket.PutFileAsync(finalKey, temp, sha256, objectMetadata, cancellationToken);
             var head = await _bucket.HeadAsync(finalKey, cancellationToken);
             if (head is null || head.Size != size || head.Metadata.GetValueOrDefault("sha256") != sha256)
             {
@@ -97,12 +98,16 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
                     $"{LocationOf(key)} does not hold what was uploaded: {(head is null ? "no object" : $"{head.Size} bytes, sha256 {head.Metadata.GetValueOrDefault("sha256") ?? "missing"}")}, expected {size} bytes, sha256 {sha256}.");
             }
 
-            await _bucket.DeleteAsync(incomingKey, cancellationToken);
+            completed = true;
             return new StoredObject(key, LocationOf(key), size, sha256);
         }
         finally
         {
-            File.Delete(temp);
+            // A publish stopped by the test hook keeps its temp file, as a killed process would.
+            if (completed || !_keepTempOnStop)
+            {
+                File.Delete(temp);
+            }
         }
     }
 
@@ -175,13 +180,6 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
             }
         }
 
-        var incoming = new List<string>();
-        await foreach (var entry in _bucket.ListAsync(_location.KeyFor(IncomingFolder + "/"), cancellationToken))
-        {
-            incoming.Add(entry.Key);
-            found.Add(new Leftover($"s3://{_location.Bucket}/{entry.Key}", entry.Size, "temporary object of an interrupted upload", InOutputRoot: true));
-        }
-
         var uploads = await _bucket.ListPendingUploadsAsync(_location.KeyFor(string.Empty), cancellationToken) ?? [];
         foreach (var upload in uploads)
         {
@@ -194,11 +192,6 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
             foreach (var file in localTemps)
             {
                 File.Delete(file);
-            }
-
-            foreach (var key in incoming)
-            {
-                await _bucket.DeleteAsync(key, cancellationToken);
             }
 
             foreach (var upload in uploads)
@@ -218,22 +211,28 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
 
     public void Dispose() => _bucket.Dispose();
 
-    /// <summary>Removes the temporary objects an earlier killed publish of the same name left (the caller holds the unit's claim).</summary>
-    private async Task DeleteStaleIncomingAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Removes the local temp files an earlier killed publish of the same name left (the caller holds the unit's claim).</summary>
+    private void DeleteStaleTemps(string name)
     {
-        var stale = new List<string>();
-        await foreach (var entry in _bucket.ListAsync(_location.KeyFor($"{IncomingFolder}/{name}."), cancellationToken))
+        if (!Directory.Exists(_workDirectory))
         {
-            stale.Add(entry.Key);
+            return;
         }
 
-        foreach (var key in stale)
+        foreach (var stale in Directory.EnumerateFiles(_workDirectory, "." + name + ".*.tmp"))
         {
-            await _bucket.DeleteAsync(key, cancellationToken);
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Left for 'backfill cleanup --temp-files'.
+            }
         }
     }
 
-    private Task StepAsync(string step) => AfterPublishStep is { } hook ? hook(step) : Task.CompletedTask;
+    private Task StepAsync(string step) => _afterPublishStep is { } hook ? hook(step) : Task.CompletedTask;
 
     /// <summary>
     /// <c>sha256</c>, <c>size</c>, <c>rows</c> (Parquet footer) and the caller's short ASCII metadata (the Parquet
