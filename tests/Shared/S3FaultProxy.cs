@@ -9,21 +9,17 @@ namespace Backfill.Tests.Shared;
 /// SlowDown answer, or a request body cut off halfway (the connection closed mid-PUT). Every request is sent upstream
 /// with <c>Connection: close</c>, so each arrives on its own connection and can be matched by its request line.
 /// </summary>
-internal sealed class S3FaultProxy : IAsyncDisposable
+internal sealed class S3FaultProxy : LoopbackTcpServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Uri _target;
-    private readonly CancellationTokenSource _stop = new();
     private readonly List<(string Method, string PathPart, Fault Fault)> _faults = [];
     private readonly List<string> _seen = [];
-    private readonly Task _accepting;
 
     public S3FaultProxy(Uri target)
     {
         _target = target;
-        _listener.Start();
-        Endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
-        _accepting = AcceptAsync();
+        Start();
+        Endpoint = new Uri($"http://127.0.0.1:{Port}");
     }
 
     public enum Fault
@@ -66,31 +62,7 @@ internal sealed class S3FaultProxy : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _accepting;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = Task.Run(() => HandleAsync(client));
-        }
-    }
-
-    private async Task HandleAsync(TcpClient client)
+    protected override async Task HandleAsync(TcpClient client)
     {
         using (client)
         using (var upstream = new TcpClient())
