@@ -87,7 +87,7 @@ internal static class CliApp
 
             return ExitCodes.Environment;
         }
-        catch (BackfillException e) when (e.Kind is ErrorKind.InsufficientDisk or ErrorKind.TerminalNotRunning or ErrorKind.ConnectionFailed)
+        catch (BackfillException e) when (e.Kind is ErrorKind.InsufficientDisk or ErrorKind.TerminalNotRunning or ErrorKind.ConnectionFailed || e is Backfill.ObjectStorage.ObjectStoreAccessException)
         {
             await environment.Error.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.Environment;

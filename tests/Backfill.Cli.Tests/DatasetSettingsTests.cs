@@ -55,7 +55,6 @@ public sealed class DatasetSettingsTests
     }
 
     [Theory]
-    [InlineData("s3://bucket/backfill")]
     [InlineData("gs://bucket/backfill")]
     [InlineData("ftp://host/backfill")]
     public async Task An_output_location_with_a_scheme_that_has_no_store_is_refused_and_nothing_is_written(string location)

@@ -168,10 +168,13 @@ public sealed class LakeBookRebuilderTests
     }
 
     [Fact]
-    public void S3_urls_are_refused_with_the_way_around()
+    public void An_s3_url_opens_the_bucket_and_one_with_credentials_in_it_is_refused_without_echoing_them()
     {
-        var e = Assert.Throws<Backfill.Core.Errors.InvalidInputException>(() => LakeStore.Open("s3://qnt.data/market-data/cryptofeed"));
-        Assert.Contains("https://", e.Message, StringComparison.Ordinal);
-        Assert.Contains("mirror", e.Message, StringComparison.Ordinal);
+        using var store = LakeStore.Open("s3://qnt.data/market-data/cryptofeed/");
+        Assert.Equal("s3://qnt.data/market-data/cryptofeed", store.Description);
+        var e = Assert.Throws<Backfill.Core.Errors.InvalidInputException>(() => LakeStore.Open("s3://AKIDEXAMPLE:hunter2@qnt.data/market-data"));
+        Assert.Contains("cryptolake.baseUrl", e.Message, StringComparison.Ordinal);
+        Assert.Contains("AWS_ACCESS_KEY_ID", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
     }
 }

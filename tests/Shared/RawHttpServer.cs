@@ -9,22 +9,17 @@ namespace Backfill.Tests.Shared;
 /// connection: for answers no well-behaved server framework would send (invalid UTF-8, control characters, a body
 /// shorter than its Content-Length).
 /// </summary>
-internal sealed class RawHttpServer : IAsyncDisposable
+internal sealed class RawHttpServer : LoopbackTcpServer
 {
-    private readonly TcpListener _listener;
     private readonly Func<string, byte[]> _respond;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
     private int _requests;
 
     /// <param name="respond">Given the request target (path and query), the whole response: status line, headers and body.</param>
     public RawHttpServer(Func<string, byte[]> respond)
     {
         _respond = respond;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        BaseAddress = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
-        _accepting = AcceptAsync();
+        Start();
+        BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
     }
 
     public Uri BaseAddress { get; }
@@ -39,31 +34,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
         return [.. Encoding.ASCII.GetBytes(head), .. body];
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _accepting;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    protected override async Task HandleAsync(TcpClient client)
     {
         using (client)
         {
@@ -74,7 +45,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 var target = head.Split(' ', 3) is [_, var t, _] ? t : "/";
                 await DiscardBodyAsync(stream, head);
                 Interlocked.Increment(ref _requests);
-                await stream.WriteAsync(_respond(target), _stop.Token);
+                await stream.WriteAsync(_respond(target), Stop.Token);
                 client.Client.Shutdown(SocketShutdown.Send);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -90,7 +61,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
         var one = new byte[1];
         while (head.Count < 4 || !(head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
         {
-            if (await stream.ReadAsync(one, _stop.Token) == 0)
+            if (await stream.ReadAsync(one, Stop.Token) == 0)
             {
                 throw new IOException("The client closed before the request head ended.");
             }
@@ -109,7 +80,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
         var buffer = new byte[4096];
         while (left > 0)
         {
-            var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), _stop.Token);
+            var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), Stop.Token);
             if (n == 0)
             {
                 return;

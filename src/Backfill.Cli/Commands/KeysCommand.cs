@@ -50,6 +50,7 @@ internal static class KeysCommand
         {
             var (context, settings, host) = await LoadAsync(parse, environment, ct);
             var (dataset, keys) = EncryptedDataset(context);
+            Backfill.Storage.Outputs.OutputStores.RequireLocal(settings.OutputDirectory, "keys check");
             var store = keys.LoadKeys(host, settings);
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var problems = new List<string>();
@@ -84,7 +85,7 @@ internal static class KeysCommand
         {
             var (context, settings, host) = await LoadAsync(parse, environment, ct);
             var (dataset, keys) = EncryptedDataset(context);
-            var output = settings.OutputDirectory;
+            var output = Backfill.Storage.Outputs.OutputStores.RequireLocal(settings.OutputDirectory, "keys rotate");
             var leftovers = EncryptedFileWriter.RemoveLeftovers(Path.Combine(output, dataset.Layout.Folder));
             var store = keys.LoadKeys(host, settings);
             var report = KeyRotation.Rotate(store, () => EncryptedFiles(dataset, output), environment.Time.GetUtcNow());

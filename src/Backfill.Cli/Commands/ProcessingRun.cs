@@ -21,7 +21,7 @@ internal static class ProcessingRun
     {
         var dataset = context.Dataset;
         var options = adjust(ProcessingOptions.From(settings, dataset.Name, RetryPolicyTable.Default));
-        foreach (var directory in new[] { options.OutputDirectory, options.TempDirectory })
+        foreach (var directory in new[] { options.OutputDirectory, options.TempDirectory }.Where(d => !Backfill.Storage.Outputs.OutputStores.IsRemote(d)))
         {
             if (SettingValidator.WritableDirectoryProblem(directory) is { } problem)
             {

@@ -19,7 +19,25 @@ public sealed class EffectiveSettings
         ? DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture)
         : null;
 
-    public string OutputDirectory => Path.GetFullPath(Text(Settings.OutputDirectory));
+    /// <summary>The output root: a full local path, or an object store's URI (<c>s3://bucket/prefix</c>) as given.</summary>
+    public string OutputDirectory => Backfill.Storage.Outputs.OutputStores.IsRemote(Text(Settings.OutputDirectory))
+        ? Text(Settings.OutputDirectory)
+        : Path.GetFullPath(Text(Settings.OutputDirectory));
+
+    /// <summary>How to reach S3 for <c>s3://</c> outputs and Crypto Lake: the <c>s3.*</c> settings, else the standard AWS variables.</summary>
+    public Backfill.ObjectStorage.S3ConnectionOptions S3Connection
+    {
+        get
+        {
+            var fallback = Backfill.ObjectStorage.S3ConnectionOptions.FromEnvironment();
+            var endpoint = _values.TryGetValue(Settings.S3Endpoint, out var e) && e.Value is { Length: > 0 } url ? new Uri(url) : fallback.Endpoint;
+            var region = _values.TryGetValue(Settings.S3Region, out var r) && r.Value is { Length: > 0 } name ? name : fallback.Region;
+            var pathStyle = _values.TryGetValue(Settings.S3ForcePathStyle, out var p) && p.Source != SettingSource.Default && p.Value is { } style
+                ? style == "true"
+                : fallback.ForcePathStyle;
+            return new Backfill.ObjectStorage.S3ConnectionOptions(endpoint, region, pathStyle);
+        }
+    }
 
     public string TempDirectory => Path.GetFullPath(Text(Settings.TempDirectory));
 

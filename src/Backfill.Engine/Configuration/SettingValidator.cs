@@ -78,6 +78,11 @@ public static class SettingValidator
                 return ChoiceList(definition, text);
 
             case SettingKind.WritableDirectory:
+                if (key == Settings.OutputDirectory && Backfill.Storage.Outputs.OutputStores.SchemeOf(text) == "s3")
+                {
+                    return Backfill.ObjectStorage.S3Location.Parse(text, key).ToString();
+                }
+
                 if (Backfill.Storage.Outputs.OutputStores.SchemeOf(text) is { } scheme)
                 {
                     throw new InvalidInputException(

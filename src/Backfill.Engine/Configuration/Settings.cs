@@ -23,6 +23,9 @@ public static class Settings
     public const string LoggingKeepFiles = "logging.keepFiles";
     public const string LoggingFormat = "logging.format";
     public const string LedgerBackupKeep = "ledger.backupKeep";
+    public const string S3Endpoint = "s3.endpoint";
+    public const string S3Region = "s3.region";
+    public const string S3ForcePathStyle = "s3.forcePathStyle";
     public const string MetricsPushgatewayUrl = "metrics.pushgatewayUrl";
     public const string AlertsWebhookUrl = "alerts.webhookUrl";
     public const string AlertsRepeatInterval = "alerts.repeatInterval";
@@ -40,7 +43,7 @@ public static class Settings
         new(StartDate, SettingKind.Date, null,
             "First trading date to backfill; required before processing.", "2020-01-02"),
         new(OutputDirectory, SettingKind.WritableDirectory, "./data/parquet",
-            "Where verified Parquet files are published.", "/data/backfill/parquet"),
+            "Where verified outputs are published: a local folder, or s3://BUCKET/PREFIX (see s3.*).", "/data/backfill/parquet"),
         new(TempDirectory, SettingKind.WritableDirectory, "./data/temp",
             "Where staging NDJSON and in-progress files live; best on the same disk as the output.", "/data/backfill/temp"),
         new(MaxConcurrentDates, SettingKind.PositiveInt, "1",
@@ -74,6 +77,13 @@ public static class Settings
             "Lines of the log file: json (one object a line) or text.", "text", Choices: ["json", "text"]),
         new(LedgerBackupKeep, SettingKind.PositiveInt, "7",
             "Backups 'backfill ledger backup' keeps in its default folder (backups beside the SQLite ledger): the newest; files it did not name are never removed.", "14", Max: 1000),
+        new(S3Endpoint, SettingKind.HttpUrl, null,
+            "An S3-compatible endpoint (MinIO, Ceph, ...) for s3:// locations; unset: AWS S3 (or AWS_ENDPOINT_URL). Credentials come from the AWS chain, never from here.",
+            "http://minio.internal:9000", Optional: true),
+        new(S3Region, SettingKind.Custom, null,
+            "The bucket's region for s3:// locations; unset: AWS_REGION, the AWS profile, else us-east-1.", "eu-west-1", Optional: true, Check: CheckRegion),
+        new(S3ForcePathStyle, SettingKind.Choice, "false",
+            "Address buckets as ENDPOINT/BUCKET/KEY (most S3-compatible stores need true); unset: BACKFILL_S3_FORCEPATHSTYLE.", "true", Choices: ["true", "false"]),
         new(MetricsPushgatewayUrl, SettingKind.HttpUrl, "http://127.0.0.1:9091",
             "Prometheus push gateway a run pushes its metrics to (every metrics.intervalSeconds and at its end) when metrics.exporters has pushgateway: job backfill, grouped by dataset and instance.",
             "http://pushgateway.internal:9091"),
@@ -100,4 +110,9 @@ public static class Settings
         new(AlertsResourceForMinutes, SettingKind.NonNegativeInt, "15",
             "Minutes memory or CPU must stay above alerts.resourcePercent before the alert fires.", "15", Min: 0, Max: 1440),
     ];
+
+    private static string CheckRegion(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, "^[a-z]{2}(-[a-z0-9]+){1,3}-[0-9]{1,2}$|^[a-z0-9-]{2,40}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)
+            ? text
+            : throw new Core.Errors.InvalidInputException($"{S3Region}: '{Backfill.Core.Time.DateInput.Printable(text)}' is not a region name. Example: eu-west-1.");
 }

@@ -110,7 +110,9 @@ public sealed class HealthChecker
             RunAsync("disk-output", _ => Task.Run(() => Disk(_settings.OutputDirectory, "output"), CancellationToken.None), cancellationToken),
             RunAsync("disk-temp", _ => Task.Run(() => Disk(_settings.TempDirectory, "temp"), CancellationToken.None), cancellationToken),
             RunAsync("ledger", LedgerAsync, cancellationToken),
-            RunAsync("output-directory", _ => Task.Run(() => OutputDirectory(_settings.OutputDirectory), CancellationToken.None), cancellationToken),
+            RunAsync("output-directory", ct => Backfill.Storage.Outputs.OutputStores.IsRemote(_settings.OutputDirectory)
+                ? OutputBucketAsync(ct)
+                : Task.Run(() => OutputDirectory(_settings.OutputDirectory), CancellationToken.None), cancellationToken),
             RunAsync("temp-directory", _ => Task.Run(() => TempDirectory(_settings.TempDirectory), CancellationToken.None), cancellationToken),
             RunAsync("source", SourceAsync, cancellationToken),
             RunAsync("memory", _ => Task.Run(Memory, CancellationToken.None), cancellationToken),
@@ -129,8 +131,28 @@ public sealed class HealthChecker
         return new HealthCheck(name, result.Level, result.Detail, result.Elapsed);
     }
 
+    /// <summary>An object store: one listing with the configured credentials.</summary>
+    private async Task<(HealthLevel, string)> OutputBucketAsync(CancellationToken cancellationToken)
+    {
+        var store = Backfill.Storage.Outputs.OutputStores.Open(_settings.OutputDirectory, _settings.TempDirectory, _settings.S3Connection with { Retry = NoRetries() });
+        try
+        {
+            await store.CheckAccessAsync(cancellationToken);
+            return (HealthLevel.Ok, $"{store.Root} answers a listing with the configured credentials.");
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
     private (HealthLevel, string) Disk(string path, string what)
     {
+        if (Backfill.Storage.Outputs.OutputStores.IsRemote(path))
+        {
+            return (HealthLevel.Ok, $"the {what} is object storage ({path}): no local disk to check.");
+        }
+
         var free = _probe.GetAvailableBytes(path);
         var text = $"{Gb(free)} free at the {what} folder {path}";
         return free < FailBelowBytes

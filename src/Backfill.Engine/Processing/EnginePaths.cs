@@ -16,21 +16,21 @@ public static class EnginePaths
 
     /// <summary>The output store at <paramref name="outputLocation"/>, with the dataset's publish folder under <paramref name="tempRoot"/> as its work area.</summary>
     /// <exception cref="Core.Errors.InvalidInputException">The output location's scheme has no store.</exception>
-    public static IOutputStore OutputStore(string outputLocation, string tempRoot, string dataset) =>
-        OutputStores.Open(outputLocation, PublishDirectory(tempRoot, dataset));
+    public static IOutputStore OutputStore(string outputLocation, string tempRoot, string dataset, Backfill.ObjectStorage.S3ConnectionOptions? s3 = null) =>
+        OutputStores.Open(outputLocation, PublishDirectory(tempRoot, dataset), s3);
 
     /// <summary>The output store the settings name, for <paramref name="dataset"/>.</summary>
     public static IOutputStore OutputStore(Configuration.EffectiveSettings settings, string dataset)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return OutputStore(settings.OutputDirectory, settings.TempDirectory, dataset);
+        return OutputStore(settings.OutputDirectory, settings.TempDirectory, dataset, settings.S3Connection);
     }
 
     /// <summary>The output store a run's options name.</summary>
     public static IOutputStore OutputStore(ProcessingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return OutputStore(options.OutputDirectory, options.TempDirectory, options.Dataset);
+        return OutputStore(options.OutputDirectory, options.TempDirectory, options.Dataset, options.S3);
     }
     public static string StagingDirectory(string tempRoot, string dataset, DateOnly date) =>
         Path.Combine(tempRoot, dataset, "staging", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));

@@ -35,6 +35,9 @@ public sealed record ProcessingOptions
     /// <summary>Ignore the retry limit (forced retry).</summary>
     public bool IgnoreRetryLimit { get; init; }
 
+    /// <summary>How to reach S3 when the output is an <c>s3://</c> location; null: the standard AWS variables.</summary>
+    public Backfill.ObjectStorage.S3ConnectionOptions? S3 { get; init; }
+
     /// <summary>The options the shared settings describe for <paramref name="dataset"/>.</summary>
     public static ProcessingOptions From(Configuration.EffectiveSettings settings, string dataset, RetryPolicyTable retry)
     {
@@ -48,6 +51,7 @@ public sealed record ProcessingOptions
             RetryLimit = settings.RetryLimit,
             SecondPassDelay = settings.SecondPassDelay,
             Retry = retry,
+            S3 = settings.S3Connection with { Retry = retry },
         };
     }
 }

@@ -47,6 +47,9 @@ public sealed class ProcessingSession : IAsyncDisposable
         }
 
         var output = EnginePaths.OutputStore(options);
+
+        // A bucket that refuses our credentials stops the run here, with one clear message, before any date is claimed.
+        await output.CheckAccessAsync(cancellationToken);
         var producer = await dataset.CreateProducerAsync(host, settings, options, cancellationToken);
         try
         {

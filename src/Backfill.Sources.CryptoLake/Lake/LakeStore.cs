@@ -1,12 +1,14 @@
 using Backfill.Core.Errors;
 using Backfill.Core.Text;
 using Backfill.Core.Time;
+using Backfill.ObjectStorage;
 
 namespace Backfill.Sources.CryptoLake.Lake;
 
 /// <summary>
-/// Where Crypto Lake's files are read from: a local mirror folder laid out like the bucket, or an <c>http(s)://</c>
-/// base that answers S3's ListObjectsV2 (a public bucket's HTTPS endpoint, or the simulator).
+/// Where Crypto Lake's files are read from: a local mirror folder laid out like the bucket, an <c>http(s)://</c>
+/// base that answers S3's ListObjectsV2 (a public bucket's HTTPS endpoint, or the simulator), or the bucket itself
+/// (<c>s3://bucket/prefix</c>, with the credentials of the standard AWS chain).
 /// </summary>
 public abstract class LakeStore : IDisposable
 {
@@ -14,23 +16,29 @@ public abstract class LakeStore : IDisposable
     public abstract string Description { get; }
 
     /// <summary>
-    /// Opens <paramref name="location"/>: an absolute or relative folder, or an <c>http(s)://</c> URL. <c>s3://</c> is refused
-    /// with the way around it: the bucket's HTTPS endpoint or a local mirror.
+    /// Opens <paramref name="location"/>: an absolute or relative folder, an <c>http(s)://</c> URL, or <c>s3://bucket/prefix</c>
+    /// (reached as <paramref name="s3"/> says, or by the standard AWS environment variables when it is null).
     /// </summary>
     /// <param name="logger">Where an HTTP store logs its requests and retries at debug level.</param>
-    public static LakeStore Open(string location, HttpMessageHandler? handler = null, TimeSpan? requestTimeout = null, RetryPolicyTable? retry = null, Microsoft.Extensions.Logging.ILogger? logger = null)
+    public static LakeStore Open(
+        string location, HttpMessageHandler? handler = null, TimeSpan? requestTimeout = null, RetryPolicyTable? retry = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null, S3ConnectionOptions? s3 = null)
     {
         var value = location?.Trim() ?? string.Empty;
         if (value.Length == 0)
         {
-            throw new InvalidInputException("cryptolake.baseUrl: no location given. Use a local mirror folder or an https:// base, e.g. https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed");
+            throw new InvalidInputException("cryptolake.baseUrl: no location given. Use s3://BUCKET/PREFIX, a local mirror folder or an https:// base, e.g. s3://qnt.data/market-data/cryptofeed");
         }
 
-        if (value.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        if (S3Location.IsS3(value))
         {
-            throw new InvalidInputException(
-                $"cryptolake.baseUrl: '{DateInput.Printable(value)}' uses s3://, which this version does not read (no AWS SDK). " +
-                "Use the bucket's HTTPS endpoint instead (https://s3.REGION.amazonaws.com/BUCKET/PREFIX, for buckets that allow anonymous listing) or a local mirror folder (e.g. one synced with 'aws s3 sync').");
+            var connection = s3 ?? S3ConnectionOptions.FromEnvironment();
+            connection = connection with
+            {
+                Retry = retry ?? connection.Retry,
+                RequestTimeout = requestTimeout ?? connection.RequestTimeout,
+            };
+            return new S3LakeStore(S3Location.Parse(value, "cryptolake.baseUrl"), connection);
         }
 
         if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
@@ -40,7 +48,7 @@ public abstract class LakeStore : IDisposable
 
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            throw new InvalidInputException($"cryptolake.baseUrl: '{DateInput.Printable(value)}' is neither an http(s):// URL nor a folder.");
+            throw new InvalidInputException($"cryptolake.baseUrl: '{DateInput.Printable(value)}' is neither an s3:// or http(s):// URL nor a folder.");
         }
 
         return new LocalLakeStore(Path.GetFullPath(value));

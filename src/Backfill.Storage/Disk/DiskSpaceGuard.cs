@@ -16,6 +16,12 @@ public sealed class DiskSpaceGuard(IDiskSpaceProbe probe)
     public void EnsureSpace(string path, long estimateBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(estimateBytes);
+        if (Outputs.OutputStores.IsRemote(path))
+        {
+            // An object store has no local disk to fill; the bucket's quota, if any, answers the upload.
+            return;
+        }
+
         var required = (long)Math.Ceiling(estimateBytes * SafetyFactor);
         var available = probe.GetAvailableBytes(path);
         if (available < required)

@@ -86,6 +86,7 @@ public sealed record OutputLayout(string Folder, string FileStem, string Extensi
     /// <summary>Every output of this layout under a local output folder, in path order (backups and recovery of local trees).</summary>
     public IEnumerable<(string Path, DateOnly Date)> EnumerateLocal(string outputRoot)
     {
+        Outputs.OutputStores.RequireLocal(outputRoot, "This command");
         var root = Path.Combine(outputRoot, Folder);
         if (!Directory.Exists(root))
         {

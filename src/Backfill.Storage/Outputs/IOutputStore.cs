@@ -49,6 +49,12 @@ public interface IOutputStore
 
     /// <summary>Problems with the object's protection (a local file readable by group or others), or null when it is owner-only.</summary>
     string? PermissionProblem(string key);
+
+    /// <summary>
+    /// One cheap request that fails with a typed error when the store refuses us (an object store's credentials or
+    /// bucket), so a command can stop with a clear message before any work; a local folder has nothing to check here.
+    /// </summary>
+    Task CheckAccessAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>An object in an <see cref="IOutputStore"/>: its key, location, size and (where known) SHA-256 of its bytes.</summary>

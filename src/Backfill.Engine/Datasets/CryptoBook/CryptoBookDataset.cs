@@ -47,7 +47,7 @@ public sealed class CryptoBookDataset : IDataset
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
         var book = CryptoBookOptions.From(settings);
-        var store = LakeStore.Open(book.LakeLocation, retry: options.Retry, logger: host.Loggers?.CreateLogger("Backfill.Sources.CryptoLake"));
+        var store = LakeStore.Open(book.LakeLocation, retry: options.Retry, logger: host.Loggers?.CreateLogger("Backfill.Sources.CryptoLake"), s3: settings.S3Connection);
         return Task.FromResult<IUnitProducer>(new CryptoBookDayProducer(store, book, options, host.Time, ownsStore: true));
     }
 
@@ -58,7 +58,7 @@ public sealed class CryptoBookDataset : IDataset
         try
         {
             var options = CryptoBookOptions.From(settings);
-            using var store = LakeStore.Open(options.LakeLocation, requestTimeout: TimeSpan.FromSeconds(5), retry: HealthChecker.NoRetries());
+            using var store = LakeStore.Open(options.LakeLocation, requestTimeout: TimeSpan.FromSeconds(5), retry: HealthChecker.NoRetries(), s3: settings.S3Connection);
             var day = DateOnly.FromDateTime(host.Time.GetUtcNow().UtcDateTime).AddDays(-1);
             var partition = LakePartition.Create(LakeTable.BookDeltaV2, options.Exchange, options.Symbol, day);
             var files = await store.ListAsync(partition, cancellationToken);

@@ -18,7 +18,8 @@ public sealed class CryptoBookDayProducer(LakeStore store, CryptoBookOptions boo
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>Where the per-day metric lines go: <c>metrics/</c> beside the output folder.</summary>
-    public string MetricsDirectory => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.OutputDirectory))!, "metrics");
+    public string MetricsDirectory => Path.Combine(
+        Path.GetDirectoryName(Backfill.Storage.Outputs.OutputStores.IsRemote(options.OutputDirectory) ? Path.GetFullPath(options.TempDirectory) : Path.GetFullPath(options.OutputDirectory))!, "metrics");
 
     public long RequestsSent => store.Requests;
 

@@ -18,7 +18,7 @@ public static class CryptoBookSettings
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         new(CryptoLakeBaseUrl, SettingKind.Custom, "./data/cryptolake",
-            "crypto-book: Crypto Lake's files: a local mirror folder ({table}/exchange=X/symbol=Y/dt=YYYY-MM-DD/*.parquet) or an http(s) base answering S3 listing.", "https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed", Check: LakeLocation),
+            "crypto-book: Crypto Lake's files: the bucket (s3://BUCKET/PREFIX, credentials from the AWS chain, see s3.*), a local mirror folder ({table}/exchange=X/symbol=Y/dt=YYYY-MM-DD/*.parquet) or an http(s) base answering S3 listing.", "https://s3.eu-west-1.amazonaws.com/BUCKET/market-data/cryptofeed", Check: LakeLocation),
         new(CryptoBookExchange, SettingKind.Custom, "BINANCE",
             "crypto-book: Crypto Lake exchange name.", "BINANCE", Check: LakePartition.ValidateExchange),
         new(CryptoBookSymbol, SettingKind.Custom, "BTC-USDT",

@@ -139,13 +139,13 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
 
     public IDatasetDemo Demo { get; } = new OhlcvDemo();
 
-    public string DefaultBackupFolder(EffectiveSettings settings) => OhlcvBackup.DefaultDestination(settings.OutputDirectory);
+    public string DefaultBackupFolder(EffectiveSettings settings) => OhlcvBackup.DefaultDestination(OutputStores.RequireLocal(settings.OutputDirectory, "backup"));
 
     public Task<BackupReport> CreateBackupAsync(DatasetHost host, EffectiveSettings settings, string destination, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(settings);
-        return OhlcvBackup.CreateAsync(host.Ledger, settings.OutputDirectory, OhlcvKeys.Load(host, settings), destination, host.Time.GetUtcNow(), cancellationToken);
+        return OhlcvBackup.CreateAsync(host.Ledger, OutputStores.RequireLocal(settings.OutputDirectory, "backup create"), OhlcvKeys.Load(host, settings), destination, host.Time.GetUtcNow(), cancellationToken);
     }
 
     public async Task<BackupReport> VerifyBackupAsync(DatasetHost host, EffectiveSettings settings, string location, int? sample, CancellationToken cancellationToken)
@@ -158,7 +158,7 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(settings);
-        var recovery = new OhlcvRecovery(host.Ledger, OhlcvKeys.Load(host, settings), settings.OutputDirectory, settings.TempDirectory, "recover:" + WorkerIdentity.Current);
+        var recovery = new OhlcvRecovery(host.Ledger, OhlcvKeys.Load(host, settings), OutputStores.RequireLocal(settings.OutputDirectory, "recover"), settings.TempDirectory, "recover:" + WorkerIdentity.Current);
         return from is null
             ? await recovery.InPlaceAsync(cancellationToken)
             : await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(from, cancellationToken), cancellationToken);
