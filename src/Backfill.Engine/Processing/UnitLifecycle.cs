@@ -79,14 +79,21 @@ public sealed class UnitLifecycle : IUnitProcessor
         UnitLog.Start(_log, claim.Dataset, UnitLog.Day(date), claim.Attempt, _owner);
 
         using var leaseStop = CancellationTokenSource.CreateLinkedTokenSource(abort);
-        var renewal = RenewLeaseAsync(leaseStop.Token);
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var lease = new LeaseWatch(claim, leaseLost);
+        var renewal = RenewLeaseAsync(lease, leaseStop.Token);
         try
         {
             var staging = EnginePaths.StagingDirectory(_options.TempDirectory, claim.Dataset, date);
             var context = new UnitContext(claim, progress, _ledger, _output, staging, _options.TempDirectory, _time);
-            var product = await ProduceWithSecondPassAsync(context, stop, abort);
+            var product = await ProduceWithSecondPassAsync(context, stop, leaseLost.Token);
             var elapsed = _time.GetElapsedTime(started);
             var requests = _producer.RequestsSent - requestsBefore;
+            if (product.IsInterrupted && await lease.ConfirmLostAsync(_ledger, _owner))
+            {
+                return LeaseLost();
+            }
+
             if (product.IsInterrupted)
             {
                 await _ledger.InterruptUnitAsync(claim.Dataset, date, _owner, product.InterruptedReason!, CancellationToken.None);
@@ -98,6 +105,7 @@ public sealed class UnitLifecycle : IUnitProcessor
 
             CrashPoint.Reach("publish.after-rename");
             await CompleteAsync(claim, product, elapsed, requests);
+            lease.Completed = true;
             if (product.AfterCompleted is { } after)
             {
                 await after();
@@ -119,23 +127,47 @@ public sealed class UnitLifecycle : IUnitProcessor
                 RejectedRows = product.RejectedRows,
             };
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested || stop.IsCancellationRequested)
+        catch (Exception e)
         {
-            var how = abort.IsCancellationRequested ? "aborted" : "stopped";
-            await _ledger.InterruptUnitAsync(claim.Dataset, date, _owner, how, CancellationToken.None);
-            return new UnitOutcome(date, UnitOutcomeKind.Interrupted, $"{how}; completed work is kept, run the same command again to resume")
+            if (await lease.ConfirmLostAsync(_ledger, _owner))
             {
-                Duration = _time.GetElapsedTime(started), ApiRequests = _producer.RequestsSent - requestsBefore,
-            };
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
+                return LeaseLost();
+            }
+
+            if (e is OperationCanceledException && (abort.IsCancellationRequested || stop.IsCancellationRequested))
+            {
+                var how = abort.IsCancellationRequested ? "aborted" : "stopped";
+                await _ledger.InterruptUnitAsync(claim.Dataset, date, _owner, how, CancellationToken.None);
+                return new UnitOutcome(date, UnitOutcomeKind.Interrupted, $"{how}; completed work is kept, run the same command again to resume")
+                {
+                    Duration = _time.GetElapsedTime(started), ApiRequests = _producer.RequestsSent - requestsBefore,
+                };
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             return await FailAsync(claim, e, _time.GetElapsedTime(started), _producer.RequestsSent - requestsBefore);
         }
         finally
         {
             await leaseStop.CancelAsync();
             await renewal;
+        }
+
+        // Another worker holds the date now: its row is not ours to end, and whatever this attempt staged or published
+        // is redone by the new holder. Say so plainly instead of failing on a file the holder cleaned up.
+        UnitOutcome LeaseLost()
+        {
+            var message = $"lease lost: this worker's {_options.Lease.TotalSeconds:0.#} s lease lapsed before it was renewed (a paused process or a slow ledger) " +
+                $"and {lease.LostTo} took the date over; this attempt stopped and left the date to it";
+            UnitLog.AttemptFailed(_log, claim.Dataset, UnitLog.Day(date), "LeaseLost", claim.Attempt, message);
+            return new UnitOutcome(date, UnitOutcomeKind.Skipped, message)
+            {
+                Duration = _time.GetElapsedTime(started), ApiRequests = _producer.RequestsSent - requestsBefore,
+            };
         }
     }
 
@@ -266,8 +298,12 @@ public sealed class UnitLifecycle : IUnitProcessor
         return new UnitOutcome(claim.TradeDate, UnitOutcomeKind.Failed, message) { ErrorType = kind, Duration = elapsed, ApiRequests = requests };
     }
 
-    /// <summary>Renews the lease every third of it, so a unit that outlives its lease is never taken over while it runs.</summary>
-    private async Task RenewLeaseAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews the lease every third of it, so a unit that outlives its lease is never taken over while it runs. When a
+    /// renewal finds the date held by another worker (this one's lease lapsed first: a paused process, a slow ledger),
+    /// the producer is cancelled at once: two workers must not publish the same date.
+    /// </summary>
+    private async Task RenewLeaseAsync(LeaseWatch lease, CancellationToken cancellationToken)
     {
         var every = TimeSpan.FromTicks(Math.Max(_options.Lease.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks));
         try
@@ -276,10 +312,65 @@ public sealed class UnitLifecycle : IUnitProcessor
             {
                 await Task.Delay(every, _time, cancellationToken);
                 await _ledger.RenewLeaseAsync(_owner, _options.Lease, cancellationToken);
+                if (await lease.ConfirmLostAsync(_ledger, _owner, cancellationToken))
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Whether the claimed date is still this worker's, and who took it when it is not.</summary>
+    private sealed class LeaseWatch(UnitClaim claim, CancellationTokenSource onLost)
+    {
+        public string? LostTo { get; private set; }
+
+        /// <summary>Set once the date is recorded done by this worker: from then on the row is no longer held by anyone.</summary>
+        public bool Completed { get; set; }
+
+        /// <summary>Reads the date's row; when another worker holds it, records who and cancels the producer.</summary>
+        public async Task<bool> ConfirmLostAsync(ILedger ledger, string owner, CancellationToken cancellationToken = default)
+        {
+            if (LostTo is not null)
+            {
+                return true;
+            }
+
+            if (Completed)
+            {
+                return false;
+            }
+
+            UnitRecord? row;
+            try
+            {
+                row = await ledger.GetUnitAsync(claim.Dataset, claim.TradeDate, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return false; // the ledger is unreachable: the next renewal tries again; nothing proves the lease lost
+            }
+
+            if (row is null || (row.Status == UnitStatus.Processing && string.Equals(row.Owner, owner, StringComparison.Ordinal)))
+            {
+                return false;
+            }
+
+            if (row.Status != UnitStatus.Processing || row.Owner is null)
+            {
+                // Not processing any more and not by us: someone released or ended it (a takeover that already finished).
+                LostTo = row.Owner ?? $"another worker (the date is now {row.Status.ToDb()})";
+            }
+            else
+            {
+                LostTo = row.Owner;
+            }
+
+            await onLost.CancelAsync();
+            return true;
         }
     }
 }
