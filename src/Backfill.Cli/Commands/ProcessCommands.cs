@@ -37,7 +37,9 @@ internal static class ProcessCommands
     {
         var date = new Argument<string>("date") { Description = "Trading date, YYYY-MM-DD." };
         var maxDte = MaxDte();
-        var command = new Command("process", "Download, check and store one trading date.") { date, maxDte };
+        var roots = new RootOption();
+        var command = new Command("process", "Download, check and store one trading date (with --dataset options: for each root).") { date, maxDte };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -46,7 +48,7 @@ internal static class ProcessCommands
             var adjust = AsConfigured;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, [day], ct);
-            return await ProcessingRun.RunAsync(context, ledger, settings, [day], adjust, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. roots.Select(context, settings).Select(d => (d, (IReadOnlyList<DateOnly>)[day]))], adjust, ct);
         });
         return command;
     }
@@ -57,7 +59,9 @@ internal static class ProcessCommands
         var to = new Argument<string>("to") { Description = "Last date, YYYY-MM-DD (inclusive)." };
         var maxDte = MaxDte();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates (and the vendor's cost where the dataset can ask for it); change nothing." };
+        var roots = new RootOption();
         var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte, dryRun };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -65,7 +69,7 @@ internal static class ProcessCommands
             var start = DateInput.ParseDate(parse.GetValue(from), "from", context.Today);
             var end = DateInput.ParseDate(parse.GetValue(to), "to", context.Today);
             DateInput.EnsureOrdered(start, end);
-            var calendar = context.Dataset.Calendar;
+            var calendar = context.Choice.Calendar;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var latest = GapAnalyzer.LatestCompleteSession(calendar, environment.Time.GetUtcNow());
             if (start < calendar.FirstDate || end > calendar.LastDate)
@@ -81,18 +85,26 @@ internal static class ProcessCommands
 
             if (parse.GetValue(dryRun))
             {
-                var plan = await GapsCommand.AnalyzeAsync(context, ledger, (start, end), ct);
-                await RenderPlanAsync(context, ledger, [.. plan.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).OrderBy(g => g.Date)], ct);
+                var loaded = await context.LoadSettingsAsync(ledger, ct);
+                var plans = new List<(IDataset, IReadOnlyList<Gap>)>();
+                foreach (var dataset in roots.Select(context, loaded))
+                {
+                    var plan = await GapsCommand.AnalyzeAsync(context, ledger, dataset, loaded, (start, end), ct);
+                    plans.Add((dataset, [.. plan.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).OrderBy(g => g.Date)]));
+                }
+
+                await RenderPlanAsync(context, ledger, plans, ct);
                 return ExitCodes.Ok;
             }
 
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, sessions, ct);
+            var datasets = roots.Select(context, settings);
             if (end > latest)
             {
                 context.Warn($"Sessions after {latest:yyyy-MM-dd} have no complete data yet and are left out.");
             }
 
-            return await ProcessingRun.RunAsync(context, ledger, settings, sessions, AsConfigured, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. datasets.Select(d => (d, sessions))], AsConfigured, ct);
         });
         return command;
     }
@@ -103,8 +115,10 @@ internal static class ProcessCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates of requests, rows, disk and time; change nothing." };
         var maxDte = MaxDte();
         var range = new RangeOptions();
+        var roots = new RootOption();
         var command = new Command("process-gaps", "Fill the gaps (see 'backfill gaps'), highest priority first. Permanent failures are left for 'retry --force'.") { batch, dryRun, maxDte };
         range.AddTo(command);
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -115,9 +129,17 @@ internal static class ProcessCommands
             }
 
             await using var ledger = await context.OpenLedgerAsync(ct);
-            var report = await GapsCommand.AnalyzeAsync(context, ledger, range.Read(context), ct);
-            var todo = report.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).Take(parse.GetValue(batch) ?? int.MaxValue).ToList();
-            var permanent = report.Count(GapCategory.FailedPermanent);
+            var requested = range.Read(context);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var plans = new List<(IDataset Dataset, IReadOnlyList<Gap> Todo)>();
+            var permanent = 0;
+            foreach (var dataset in roots.Select(context, settings))
+            {
+                var report = await GapsCommand.AnalyzeAsync(context, ledger, dataset, settings, requested, ct);
+                plans.Add((dataset, [.. report.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).Take(parse.GetValue(batch) ?? int.MaxValue)]));
+                permanent += report.Count(GapCategory.FailedPermanent);
+            }
+
             if (permanent > 0)
             {
                 context.Warn($"{permanent} date(s) failed permanently or reached the retry limit and are skipped; see 'backfill gaps' and use 'backfill retry DATE --force'.");
@@ -125,47 +147,55 @@ internal static class ProcessCommands
 
             if (parse.GetValue(dryRun))
             {
-                await RenderPlanAsync(context, ledger, todo, ct);
+                await RenderPlanAsync(context, ledger, plans, ct);
                 return ExitCodes.Ok;
             }
 
-            if (todo.Count == 0)
+            if (plans.All(p => p.Todo.Count == 0))
             {
                 context.Say("No gaps to fill.");
                 return ExitCodes.Ok;
             }
 
-            foreach (var gap in todo.Where(g => g.Category == GapCategory.MissingOutput))
+            foreach (var (dataset, todo) in plans)
             {
-                // The ledger says done but the file is gone: forget the output so that the date is downloaded again.
-                await ledger.ResetUnitAsync(context.Dataset.Name, gap.Date, ct);
+                foreach (var gap in todo.Where(g => g.Category == GapCategory.MissingOutput))
+                {
+                    // The ledger says done but the file is gone: forget the output so that the date is downloaded again.
+                    await ledger.ResetUnitAsync(dataset.Name, gap.Date, ct);
+                }
             }
 
-            var settings = await context.LoadSettingsAsync(ledger, ct);
-            return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], AsConfigured, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. plans.Select(p => (p.Dataset, (IReadOnlyList<DateOnly>)[.. p.Todo.Select(g => g.Date)]))], AsConfigured, ct);
         });
         return command;
     }
 
-    private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<Gap> todo, CancellationToken ct)
+    /// <summary>The dry-run table: each dataset's dates with its estimates (a family's members in a <c>dataset</c> column).</summary>
+    private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<(IDataset Dataset, IReadOnlyList<Gap> Todo)> plans, CancellationToken ct)
     {
         var settings = await context.LoadSettingsAsync(ledger, ct);
-        var plan = await DryRunEstimator.PlanAsync(context.Dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
-        var byDate = plan.Dates.ToDictionary(d => d.Date);
-        var cost = context.Dataset is IDryRunPlanner;
+        var family = context.Choice.IsFamily;
+        var cost = plans.Any(p => p.Dataset is IDryRunPlanner);
         string[] columns = ["date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds", .. cost ? ["est_cost_usd"] : Array.Empty<string>()];
-        var table = new ResultTable("Plan (dry run)", columns);
-        foreach (var gap in todo)
+        var table = new ResultTable("Plan (dry run)", family ? ["dataset", .. columns] : columns);
+        foreach (var (dataset, todo) in plans)
         {
-            var d = byDate[gap.Date];
-            object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
-            table.Add(cost ? [.. values, d.CostUsd] : values);
-        }
+            var plan = await DryRunEstimator.PlanAsync(dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
+            var byDate = plan.Dates.ToDictionary(d => d.Date);
+            foreach (var gap in todo)
+            {
+                var d = byDate[gap.Date];
+                object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
+                values = cost ? [.. values, d.CostUsd] : values;
+                table.Add(family ? [dataset.Name, .. values] : values);
+            }
 
-        table.Notes.AddRange(plan.Notes);
-        if (plan.Warning is not null)
-        {
-            context.Warn(plan.Warning);
+            table.Notes.AddRange(family ? plan.Notes.Select(n => $"{dataset.Name}: {n}") : plan.Notes);
+            if (plan.Warning is not null)
+            {
+                context.Warn(plan.Warning);
+            }
         }
 
         context.Render(table);
