@@ -31,6 +31,7 @@ internal static class ListCommand
                     : throw new InvalidInputException($"--status: '{Core.Time.DateInput.Printable(s)}' is not a status. Use queued, processing, success, failed or interrupted.");
             }
 
+            _ = context.Choice; // an unknown --dataset is exit 2 whether or not a ledger exists yet
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var datasets = await roots.SelectAsync(context, ledger, ct);
             var family = context.Choice.IsFamily;

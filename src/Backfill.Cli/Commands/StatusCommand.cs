@@ -25,6 +25,7 @@ internal static class StatusCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
+            _ = context.Choice; // an unknown --dataset is exit 2 whether or not a ledger exists yet
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var datasets = roots.Select(context, settings);

@@ -21,6 +21,7 @@ internal static class VerifyCommand
         {
             var context = new CommandContext(parse, environment);
             var (from, to) = range.Read(context);
+            _ = context.Choice; // an unknown --dataset is exit 2 whether or not a ledger exists yet
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var family = context.Choice.IsFamily;
