@@ -14,7 +14,7 @@ internal static class SimulateCommand
         var tickLimit = new Option<int>("--tick-limit") { Description = "Ticks per page before next_page paging.", DefaultValueFactory = _ => 1_000_000 };
         var faults = SimulateOptions.FaultKinds<ThetaFaultKind>("Fault kinds to inject (repeatable)");
         var gone = new Option<bool>("--v2-gone") { Description = "Answer every v2 request with 410 Gone, as a v3-only terminal does." };
-        var theta = new Command("thetadata", "Simulated Theta Terminal: API v2 under /v2 and v3 under /v3, SPX and SPXW greeks.")
+        var theta = new Command("thetadata", "Simulated Theta Terminal: API v2 under /v2 and v3 under /v3, greeks for any option root.")
         {
             common.Port, scale, common.Seed, tickLimit, common.FaultRate, faults, gone,
         };

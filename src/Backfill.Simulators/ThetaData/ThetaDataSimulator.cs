@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.Http;
 namespace Backfill.Simulators.ThetaData;
 
 /// <summary>
-/// A Theta Terminal look-alike on loopback: the v2 and v3 REST endpoints Backfill uses, deterministic SPX/SPXW
-/// data and seeded fault injection. Responses are streamed; nothing is built whole in memory.
+/// A Theta Terminal look-alike on loopback: the v2 and v3 REST endpoints Backfill uses, deterministic option
+/// data for any root (SPX and SPXW as they always were) and seeded fault injection. Responses are streamed;
+/// nothing is built whole in memory.
 /// </summary>
 public sealed class ThetaDataSimulator : IAsyncDisposable
 {
@@ -21,7 +22,7 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
         _app = app;
         _options = options;
         _faults = new ThetaFaultInjector(options.Faults);
-        Market = new SpxMarket(options.Seed, options.Scale);
+        Market = new OptionMarket(options.Seed, options.Scale);
         Pages = new V2PageRegistry();
         BaseAddress = new Uri("http://127.0.0.1/");
     }
@@ -30,7 +31,7 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
 
     public ThetaSimulatorStats Stats { get; } = new();
 
-    internal SpxMarket Market { get; }
+    internal OptionMarket Market { get; }
 
     internal V2PageRegistry Pages { get; }
 

@@ -8,10 +8,10 @@ namespace Backfill.Simulators.ThetaData;
 /// <summary>One bulk greeks query: a root and expiration over a range of trade dates at an interval.</summary>
 internal sealed record GreeksQuery(string Root, DateOnly Expiration, DateOnly StartDate, DateOnly EndDate, int IntervalMs)
 {
-    public int PointsPerDay => ((SpxMarket.CloseMs - SpxMarket.OpenMs) / IntervalMs) + 1;
+    public int PointsPerDay => ((OptionMarket.CloseMs - OptionMarket.OpenMs) / IntervalMs) + 1;
 
     /// <summary>The (date, contract) blocks the response holds, in order.</summary>
-    public List<(DateOnly Date, SimContract Contract)> Units(SpxMarket market)
+    public List<(DateOnly Date, SimContract Contract)> Units(OptionMarket market)
     {
         var units = new List<(DateOnly, SimContract)>();
         for (var d = StartDate; d <= EndDate; d = d.AddDays(1))
@@ -54,7 +54,7 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
     private static readonly int[] MalformedAt = [3, 10, 20, 30];
 
     public Task ListRootsAsync(HttpContext ctx, RequestFaults faults) =>
-        WriteListAsync(ctx, faults, "root", SpxMarket.Roots, static (w, r) => w.WriteStringValue(r));
+        WriteListAsync(ctx, faults, "root", OptionMarket.ListedRoots, static (w, r) => w.WriteStringValue(r));
 
     public Task ListExpirationsAsync(HttpContext ctx, RequestFaults faults)
     {
@@ -103,7 +103,7 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
 
         var date = RequireDate(ctx, "start_date");
         var rootText = ctx.Request.Query["root"].ToString();
-        var roots = rootText.Length == 0 ? SpxMarket.Roots : rootText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var roots = rootText.Length == 0 ? OptionMarket.Roots : rootText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var contracts = sim.Market.QuotedContracts(roots, date).ToList();
         if (contracts.Count == 0)
         {
@@ -231,8 +231,8 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
                 }
 
                 var (date, contract) = units[u];
-                var path = sim.Market.SpotPath(date);
-                var vol = sim.Market.AtmVol(date);
+                var path = sim.Market.SpotPath(contract.Root, date);
+                var vol = sim.Market.AtmVol(contract.Root, date);
                 var ymd = ThetaDataSimulator.ToYmd(date);
                 json.WriteStartObject();
                 json.WriteStartObject("contract");
@@ -250,7 +250,7 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
                         return;
                     }
 
-                    var ms = SpxMarket.OpenMs + (i * query.IntervalMs);
+                    var ms = OptionMarket.OpenMs + (i * query.IntervalMs);
                     sim.Market.Tick(contract, date, ms, path[i * query.IntervalMs / 60_000], vol, ref tick);
                     written++;
                     if (faults.Malformed && Array.IndexOf(MalformedAt, (int)written) is var which and >= 0)
@@ -393,7 +393,7 @@ internal sealed class V2Endpoints(ThetaDataSimulator sim)
         }
 
         var upper = root.ToUpperInvariant();
-        return SpxMarket.IsKnownRoot(upper) ? upper : throw SimRequestException.NoData($"root {root}");
+        return OptionMarket.IsValidRoot(upper) ? upper : throw SimRequestException.NoData($"root {root}");
     }
 
     private static DateOnly RequireDate(HttpContext ctx, string name)

@@ -49,7 +49,7 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
 
         var date = RequireDate(ctx, "date");
         var symbolText = ctx.Request.Query["symbol"].ToString();
-        var symbols = symbolText.Length == 0 ? SpxMarket.Roots : symbolText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var symbols = symbolText.Length == 0 ? OptionMarket.Roots : symbolText.ToUpperInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var contracts = sim.Market.QuotedContracts(symbols, date).ToList();
         if (contracts.Count == 0)
         {
@@ -148,8 +148,8 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
             var cutAt = faults.Cut ? Math.Max(1, units.Count * points / 2) : long.MaxValue;
             foreach (var (date, contract) in units)
             {
-                var path = sim.Market.SpotPath(date);
-                var vol = sim.Market.AtmVol(date);
+                var path = sim.Market.SpotPath(contract.Root, date);
+                var vol = sim.Market.AtmVol(contract.Root, date);
                 var expiration = contract.Expiration.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 var rightName = contract.Right == 'C' ? "CALL" : "PUT";
                 var strike = contract.StrikeMilli / 1000.0;
@@ -182,7 +182,7 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
                         return;
                     }
 
-                    var ms = SpxMarket.OpenMs + (i * intervalMs);
+                    var ms = OptionMarket.OpenMs + (i * intervalMs);
                     sim.Market.Tick(contract, date, ms, path[i * intervalMs / 60_000], vol, ref tick);
                     written++;
                     if (faults.Malformed && written == 3)
@@ -356,7 +356,7 @@ internal sealed class V3Endpoints(ThetaDataSimulator sim)
             throw SimRequestException.BadParams("symbol is required.");
         }
 
-        return SpxMarket.IsKnownRoot(symbol) ? symbol : throw SimRequestException.NoData($"symbol {symbol}");
+        return OptionMarket.IsValidRoot(symbol) ? symbol : throw SimRequestException.NoData($"symbol {symbol}");
     }
 
     private static DateOnly RequireDate(HttpContext ctx, string name)

@@ -23,11 +23,13 @@ internal struct SimTick
 internal readonly record struct SimContract(string Root, DateOnly Expiration, int StrikeMilli, char Right);
 
 /// <summary>
-/// A deterministic SPX options market: spot path, listed expirations (SPX AM monthlies, SPXW PM weeklies and
-/// dailies), strikes on the exchange grid, and quotes with greeks from Black-Scholes on a skewed smile.
-/// Everything is a pure function of the seed and the date; nothing is stored but small caches.
+/// A deterministic options market for any root: spot path, listed expirations, strikes on the exchange grid, and
+/// quotes with greeks from Black-Scholes on a skewed smile. SPX (AM monthlies) and SPXW (PM weeklies and dailies)
+/// follow the original SPX market exactly; every other root follows its <see cref="RootProfile"/> (price level,
+/// strike spacing by price, listing rules). Everything is a pure function of the seed, the root and the date;
+/// nothing is stored but small caches.
 /// </summary>
-internal sealed class SpxMarket
+internal sealed class OptionMarket
 {
     /// <summary>09:30:00.000 ET.</summary>
     public const int OpenMs = 34_200_000;
@@ -40,20 +42,34 @@ internal sealed class SpxMarket
     private static readonly DateOnly FirstDate = new(2016, 1, 1);
     private readonly int _seed;
     private readonly double _scale;
+    private static readonly double AnchorAtLevelDate = Anchor(RootProfile.LevelDate);
     private readonly ConcurrentDictionary<DateOnly, double[]> _paths = new();
+    private readonly ConcurrentDictionary<(string Underlying, DateOnly Date), double[]> _otherPaths = new();
+    private readonly ConcurrentDictionary<string, RootProfile> _profiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SortedDictionary<DateOnly, ExpirationInfo>> _expirations = new(StringComparer.Ordinal);
 
-    public SpxMarket(int seed, double scale)
+    public OptionMarket(int seed, double scale)
     {
         _seed = seed;
         _scale = scale;
     }
 
+    /// <summary>The roots a contract listing without a root covers.</summary>
     public static IReadOnlyList<string> Roots { get; } = ["SPX", "SPXW"];
+
+    /// <summary>The roots the v2 root list names: SPX, SPXW and the hand-set profiles (any other valid root is served too).</summary>
+    public static IReadOnlyList<string> ListedRoots { get; } = [.. Roots, .. RootProfile.KnownRoots.Order(StringComparer.Ordinal)];
 
     private readonly record struct ExpirationInfo(DateOnly ListedFrom, DateOnly LastTradeDate, bool AmSettled, bool Monthly);
 
-    public static bool IsKnownRoot(string root) => root is "SPX" or "SPXW";
+    /// <summary>SPX and SPXW: the original SPX market, kept exactly.</summary>
+    public static bool IsSpx(string root) => root is "SPX" or "SPXW";
+
+    /// <summary>A root the simulator serves: 1 to 10 upper-case letters or digits, starting with a letter.</summary>
+    public static bool IsValidRoot(string root) =>
+        root.Length is >= 1 and <= 10 && char.IsAsciiLetterUpper(root[0]) && root.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c));
+
+    public RootProfile Profile(string root) => _profiles.GetOrAdd(root, RootProfile.For);
 
     /// <summary>Every expiration of the root from 2016 on, up to what is listed today.</summary>
     public IReadOnlyList<DateOnly> AllExpirations(string root)
@@ -110,7 +126,7 @@ internal sealed class SpxMarket
     /// </summary>
     public IEnumerable<SimContract> QuotedContracts(IEnumerable<string> roots, DateOnly date)
     {
-        foreach (var root in roots.Where(IsKnownRoot).Distinct(StringComparer.Ordinal))
+        foreach (var root in roots.Where(IsValidRoot).Distinct(StringComparer.Ordinal))
         {
             foreach (var expiration in AllExpirations(root))
             {
@@ -153,8 +169,13 @@ internal sealed class SpxMarket
         }
 
         var info = Expirations(root)[expiration];
-        var s = SpotPath(date)[0];
-        var v = AtmVol(date);
+        if (!IsSpx(root))
+        {
+            return ProductStrikes(root, info, date);
+        }
+
+        var s = SpotPath(root, date)[0];
+        var v = AtmVol(root, date);
         var years = Math.Max((expiration.DayNumber - date.DayNumber) / 365.0, 2 / 365.0);
         var sd = s * v * Math.Sqrt(years);
         var widen = info.Monthly ? 1.3 : 1.0;
@@ -193,11 +214,15 @@ internal sealed class SpxMarket
         return result;
     }
 
-    /// <summary>Spot at each minute 09:30..16:00 (391 points).</summary>
-    public double[] SpotPath(DateOnly date) => _paths.GetOrAdd(date, BuildPath);
+    /// <summary>Spot of the root's underlying at each minute 09:30..16:00 (391 points).</summary>
+    public double[] SpotPath(string root, DateOnly date) =>
+        IsSpx(root) ? _paths.GetOrAdd(date, BuildPath) : _otherPaths.GetOrAdd((Profile(root).Underlying, date), key => BuildProductPath(Profile(root), key.Date));
 
-    /// <summary>At-the-money implied volatility of the day: a yearly regime with seeded daily noise.</summary>
-    public double AtmVol(DateOnly date)
+    /// <summary>At-the-money implied volatility of the root on the day: the S&amp;P 500's scaled by the root's multiplier.</summary>
+    public double AtmVol(string root, DateOnly date) => IsSpx(root) ? AtmVol(date) : AtmVol(date) * Profile(root).VolMultiplier;
+
+    /// <summary>At-the-money implied volatility of the S&amp;P 500: a yearly regime with seeded daily noise.</summary>
+    private double AtmVol(DateOnly date)
     {
         double regime = date.Year switch
         {
@@ -235,11 +260,13 @@ internal sealed class SpxMarket
     public void Tick(in SimContract contract, DateOnly date, int msOfDay, double spot, double atmVol, ref SimTick tick)
     {
         var info = Expirations(contract.Root)[contract.Expiration];
+        var spx = IsSpx(contract.Root);
+        var profile = spx ? null : Profile(contract.Root);
         var expiryMinutes = (contract.Expiration.DayNumber - date.DayNumber) * 1440.0
             + ((info.AmSettled ? OpenMs : CloseMs) - msOfDay) / 60_000.0;
         var t = Math.Max(expiryMinutes, 1.0) / (365.0 * 1440.0);
         var r = Rate(date);
-        var q = DividendYield;
+        var q = profile?.DividendYield ?? DividendYield;
         var k = contract.StrikeMilli / 1000.0;
         var forward = spot * Math.Exp((r - q) * t);
         var atm = atmVol * (1 + (0.1 * (1 - Math.Exp(-4 * t))));
@@ -248,8 +275,8 @@ internal sealed class SpxMarket
         var call = contract.Right == 'C';
         var bs = BlackScholes.Evaluate(call, spot, k, t, r, q, sigma);
         var theo = Math.Max(bs.Price, 0);
-        var tickSize = theo >= 3 ? 0.10 : 0.05;
-        var half = Math.Clamp((0.01 * theo) + 0.05, tickSize, 5.0);
+        var tickSize = profile?.TickSize(theo) ?? (theo >= 3 ? 0.10 : 0.05);
+        var half = profile?.HalfSpread(theo, tickSize) ?? Math.Clamp((0.01 * theo) + 0.05, tickSize, 5.0);
         var bid = Math.Max(0, Math.Floor((theo - half) / tickSize) * tickSize);
         var ask = Math.Max(tickSize, Math.Ceiling((theo + half) / tickSize) * tickSize);
         var mid = (bid + ask) / 2;
@@ -317,6 +344,11 @@ internal sealed class SpxMarket
 
     private SortedDictionary<DateOnly, ExpirationInfo> BuildExpirations(string root)
     {
+        if (!IsSpx(root))
+        {
+            return BuildProductExpirations(Profile(root));
+        }
+
         var result = new SortedDictionary<DateOnly, ExpirationInfo>();
         var end = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(4);
         var rootKey = (long)SimRandom.HashString(root);
@@ -377,6 +409,160 @@ internal sealed class SpxMarket
                     break;
                 default:
                     break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Strikes of a non-SPX root on its product's grid (<see cref="RootProfile.Spacings"/>): the finest spacing near
+    /// the money, coarser ones further out, the range widening with time to expiry (more room on the put side).
+    /// Scale below 1 keeps the strikes nearest the money.
+    /// </summary>
+    private List<int> ProductStrikes(string root, ExpirationInfo info, DateOnly date)
+    {
+        var profile = Profile(root);
+        var s = SpotPath(root, date)[0];
+        var v = AtmVol(root, date);
+        var years = Math.Max((info.LastTradeDate.DayNumber - date.DayNumber + 1) / 365.0, 2 / 365.0);
+        var sd = s * v * Math.Sqrt(years);
+        var widen = info.Monthly ? 1.3 : 1.0;
+        double Band(double sds, double min, double max) => Math.Clamp(sds * sd, min * s, max * s) * widen;
+        var near = Band(2.5, 0.06, 0.15);
+        var downMid = Band(4.5, 0.12, 0.35);
+        var upMid = Band(3.5, 0.1, 0.3);
+        var downWide = Band(6, 0.2, 0.5);
+        var upWide = Band(4.5, 0.15, 0.45);
+        var downFar = Math.Min(Band(9, 0.3, 0.85), 0.9 * s);
+        var upFar = Band(6, 0.25, 1.0);
+        var spacings = profile.Spacings(s);
+        var grid = spacings.Aggregate(Gcd);
+        var spotMilli = s * 1000;
+        var lo = Math.Max((long)Math.Ceiling((spotMilli - (downFar * 1000)) / grid) * grid, grid);
+        var hi = (long)Math.Floor((spotMilli + (upFar * 1000)) / grid) * grid;
+        var result = new List<int>();
+        for (var k = lo; k <= hi; k += grid)
+        {
+            var dist = (k - spotMilli) / 1000;
+            var band = Math.Abs(dist) <= near ? 0
+                : (dist < 0 ? -dist <= downMid : dist <= upMid) ? 1
+                : (dist < 0 ? -dist <= downWide : dist <= upWide) ? 2
+                : 3;
+            if (k % spacings[band] == 0)
+            {
+                result.Add((int)k);
+            }
+        }
+
+        if (_scale < 1.0 && result.Count > 4)
+        {
+            var keep = Math.Max(4, (int)Math.Round(result.Count * _scale));
+            var atm = Math.Round(spotMilli);
+            var nearest = result.OrderBy(k => Math.Abs(k - atm)).ThenBy(k => k).Take(keep).ToList();
+            nearest.Sort();
+            return nearest;
+        }
+
+        return result;
+
+        static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+    }
+
+    /// <summary>
+    /// The underlying's minute path: the profile's level, moved with the broad market's yearly anchor to the power
+    /// of its beta, with its own seeded slow swings, daily gap and intraday noise.
+    /// </summary>
+    private double[] BuildProductPath(RootProfile profile, DateOnly date)
+    {
+        var key = (long)SimRandom.HashString(profile.Underlying);
+        var open = profile.Level * Math.Pow(Anchor(date) / AnchorAtLevelDate, profile.Beta);
+        var smooth = 0.0;
+        var phases = new SimRandom(SimRandom.Hash(_seed, key, 3));
+        for (var i = 1; i <= 4; i++)
+        {
+            var period = 40.0 * i * i;
+            smooth += 0.02 * profile.Beta / i * Math.Sin((2 * Math.PI * date.DayNumber / period) + (2 * Math.PI * phases.NextDouble()));
+        }
+
+        var rng = new SimRandom(SimRandom.Hash(_seed, key, date.DayNumber, 5));
+        open *= Math.Exp(smooth + (0.006 * profile.VolMultiplier * rng.NextNormal()));
+        var perMinute = AtmVol(profile.Root, date) / Math.Sqrt(252.0 * 390.0);
+        var path = new double[MinutesPerSession];
+        path[0] = open;
+        for (var i = 1; i < path.Length; i++)
+        {
+            path[i] = path[i - 1] * Math.Exp(perMinute * rng.NextNormal());
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// Listings of a non-SPX root: standard monthlies on the third Friday (the Thursday before on a holiday; AM-settled
+    /// roots stop trading the session before), listed a year ahead, and January LEAPS about 29 months ahead; end-of-quarter
+    /// expirations for ETFs and PM index roots; Friday weeklies listed about six weeks ahead; and the extra weekday
+    /// expirations of the profile (SPY and QQQ: every weekday since November 2022) listed about four weeks ahead.
+    /// </summary>
+    private SortedDictionary<DateOnly, ExpirationInfo> BuildProductExpirations(RootProfile profile)
+    {
+        var result = new SortedDictionary<DateOnly, ExpirationInfo>();
+        var end = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(4);
+        var rootKey = (long)SimRandom.HashString(profile.Root);
+        void Add(DateOnly exp, int listDaysAhead, bool am, bool monthly)
+        {
+            if (result.ContainsKey(exp))
+            {
+                return;
+            }
+
+            if (_scale < 1.0 && !(SimRandom.Fraction(SimRandom.Hash(_seed, rootKey, exp.DayNumber)) < Math.Max(_scale, 0.05)))
+            {
+                return;
+            }
+
+            var last = am ? SimCalendar.PreviousSession(exp) : exp;
+            result[exp] = new ExpirationInfo(exp.AddDays(-listDaysAhead), last, am, monthly);
+        }
+
+        if (!profile.NoMonthlies)
+        {
+            for (var month = new DateOnly(2016, 1, 1); month <= end; month = month.AddMonths(1))
+            {
+                var third = SimCalendar.SessionOnOrBefore(CalendarRules.NthWeekday(month.Year, month.Month, DayOfWeek.Friday, 3));
+                Add(third, month.Month == 1 ? 880 : 366, am: profile.MonthlyAmSettled, monthly: true);
+            }
+        }
+
+        if (profile.MonthliesOnly)
+        {
+            return result;
+        }
+
+        for (var d = new DateOnly(2016, 1, 4); d <= end; d = d.AddDays(1))
+        {
+            var quarterEnd = d.Month % 3 == 0 && d.AddDays(1).Month != d.Month;
+            if (quarterEnd && profile.Quarterlies)
+            {
+                Add(SimCalendar.SessionOnOrBefore(d), 366, am: false, monthly: false);
+            }
+
+            if (d.DayOfWeek == DayOfWeek.Friday)
+            {
+                if (profile.FridayWeeklies)
+                {
+                    Add(SimCalendar.SessionOnOrBefore(d), 6 * 7, am: false, monthly: false);
+                }
+
+                continue;
+            }
+
+            foreach (var extra in profile.ExtraWeekdays)
+            {
+                if (d.DayOfWeek == extra.Day && d >= extra.Since && SimCalendar.IsSession(d))
+                {
+                    Add(d, 4 * 7, am: false, monthly: false);
+                }
             }
         }
 
