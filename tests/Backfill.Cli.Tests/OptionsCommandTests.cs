@@ -12,7 +12,7 @@ namespace Backfill.Cli.Tests;
 public sealed class OptionsCommandTests
 {
     /// <summary>Two roots the simulator serves.</summary>
-    private static readonly string[] Roots = ["SPX", "SPXW"];
+    private static readonly string[] Roots = ["SPY", "QQQ"];
 
     private static readonly DateOnly Day = new(2024, 6, 12);
 
@@ -97,6 +97,52 @@ public sealed class OptionsCommandTests
         // spx has none of them.
         var spx = await cli.RunAsync("list", "--format", "json");
         Assert.Empty(spx.Json().EnumerateArray());
+
+        // A lost ledger is rebuilt from the roots' files, each under its own dataset key.
+        var lost = Path.Combine(cli.Folder, "rebuilt.db");
+        string[] rebuiltLedger = ["--db", lost, "--set", $"processing.outputDirectory={Out(cli)}", "--set", $"options.roots={RootList}"];
+        var rebuild = await cli.RunAsync(["ledger", "rebuild", .. rebuiltLedger]);
+        Assert.True(rebuild.ExitCode == 0, rebuild.ToString());
+        foreach (var root in Roots)
+        {
+            Assert.Contains($"options/{root}: 1 output(s) found", rebuild.Out, StringComparison.Ordinal);
+        }
+
+        var relisted = await cli.RunAsync(["--dataset", "options", "list", "--format", "json", .. rebuiltLedger]);
+        Assert.Equal(2, relisted.Json().EnumerateArray().Count(u => u.GetProperty("status").GetString() == "success"));
+    }
+
+    [Fact]
+    public void A_roots_layout_keeps_its_files_apart_from_other_roots_and_from_spx()
+    {
+        var spy = Engine.Datasets.Options.OptionsFamily.LayoutOf("SPY");
+        Assert.Equal("options/SPY/2024/06/12/spy-options-2024-06-12.parquet", spy.KeyFor(Day));
+        Assert.True(spy.TryParseKey(spy.KeyFor(Day), out var date));
+        Assert.Equal(Day, date);
+        Assert.False(spy.TryParseKey("options/SPYX/2024/06/12/spy-options-2024-06-12.parquet", out _));
+        Assert.False(spy.TryParseKey("options/SPY/extra/2024/06/12/spy-options-2024-06-12.parquet", out _));
+        Assert.False(spy.TryParseKey(Engine.Datasets.Options.OptionsFamily.LayoutOf("QQQ").KeyFor(Day), out _));
+        Assert.False(Engine.Datasets.Spx.SpxDataset.OutputLayout.TryParseKey(spy.KeyFor(Day), out _));
+        Assert.True(Engine.Datasets.Spx.SpxDataset.OutputLayout.TryParseKey("spx/2024/06/12/spx-options-2024-06-12.parquet", out _));
+
+        // The registry finds a member by its name, and the same object each time.
+        var registry = Engine.Datasets.DatasetRegistry.Default;
+        Assert.Same(registry.Get("options/SPY"), registry.Get("options/SPY"));
+        Assert.Equal(spy, registry.Get("options/SPY").Layout);
+    }
+
+    [Fact]
+    public async Task The_options_demo_processes_one_file_per_root()
+    {
+        using var cli = new CliRunner();
+        var demo = await cli.RunAsync("--dataset", "options", "demo", "--scale", "0.02", "--clean");
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        foreach (var root in Roots)
+        {
+            Assert.Contains($"Summary of options/{root}", demo.Out, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, demo.Out.Split('\n').Count(l => l.StartsWith("1 succeeded, 0 failed", StringComparison.Ordinal)));
     }
 
     [Fact]
