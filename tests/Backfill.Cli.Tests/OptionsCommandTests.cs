@@ -203,7 +203,12 @@ public sealed class OptionsCommandTests
         var other = await cli.RunAsync("--dataset", "options", "verify", "--root", Roots[0]);
         Assert.True(other.ExitCode == 0, other.ToString());
 
-        // The one-dataset commands take the member by name: cleanup removes the corrupted file and queues its date again.
+        // cleanup looks at every root (a dry run here), or at the member named: it removes the corrupted file and queues its date again.
+        var look = await cli.RunAsync("--dataset", "options", "cleanup", "--failed-outputs", "--dry-run", "--format", "json");
+        Assert.True(look.ExitCode == 0, look.ToString());
+        var found = Assert.Single(look.Json().EnumerateArray());
+        Assert.Equal($"options/{Roots[1]}", found.GetProperty("dataset").GetString());
+        Assert.Equal("2024-06-12", found.GetProperty("date").GetString());
         var cleanup = await cli.RunAsync("--dataset", $"options/{Roots[1]}", "cleanup", "--failed-outputs");
         Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
         Assert.False(File.Exists(FileOf(cli, Roots[1])));
@@ -218,6 +223,19 @@ public sealed class OptionsCommandTests
         var retry = await cli.RunAsync("--dataset", $"options/{Roots[1]}", "retry", "--all-failed");
         Assert.True(retry.ExitCode == 0, retry.ToString());
         Assert.Contains("Nothing to retry.", retry.Out, StringComparison.Ordinal);
+
+        // retry over the family: a date no root attempted is refused; a done date is redone with --force for the roots asked.
+        var never = await cli.RunAsync("--dataset", "options", "retry", "2024-06-11");
+        Assert.Equal(2, never.ExitCode);
+        Assert.Contains("Run: backfill --dataset options process 2024-06-11", never.Error, StringComparison.Ordinal);
+        var done = await cli.RunAsync("--dataset", "options", "retry", "2024-06-12");
+        Assert.Equal(2, done.ExitCode);
+        Assert.Contains("already succeeded", done.Error, StringComparison.Ordinal);
+        var redo = await cli.RunAsync("--dataset", "options", "retry", "2024-06-12", "--force", "--yes", "--root", Roots[1]);
+        Assert.True(redo.ExitCode == 0, redo.ToString());
+        Assert.Contains($"options/{Roots[1]} 2024-06-12: was success", redo.Out, StringComparison.Ordinal);
+        Assert.Contains($"Summary of options/{Roots[1]}", redo.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain($"options/{Roots[0]}", redo.Out, StringComparison.Ordinal);
         var clean = await cli.RunAsync("--dataset", "options", "verify", "--deep");
         Assert.True(clean.ExitCode == 0, clean.ToString());
     }

@@ -210,82 +210,108 @@ internal static class ProcessCommands
         var force = new Option<bool>("--force") { Description = "Ignore the retry limit, and redo a date that already succeeded." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before redoing a successful date." };
         var maxDte = MaxDte();
+        var roots = new RootOption();
         var command = new Command("retry", "Retry failed dates: cleans partial artefacts first, shows the original error and the outcome.")
         {
             date, allFailed, since, lastN, force, yes, maxDte,
         };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
             ApplyMaxDte(context, parse, maxDte);
-            var dataset = context.Dataset.Name;
+            var family = context.Choice.IsFamily;
             var chosen = new[] { parse.GetValue(date) is not null, parse.GetValue(allFailed), parse.GetValue(lastN) is not null }.Count(b => b);
             if (chosen != 1)
             {
                 throw new InvalidInputException("retry needs exactly one of: a DATE, --all-failed, or --last-n N.");
             }
 
+            if (parse.GetValue(lastN) is < 1)
+            {
+                throw new InvalidInputException("--last-n must be 1 or more.");
+            }
+
             await using var ledger = await context.OpenLedgerAsync(ct);
-            await ledger.RecoverExpiredAsync(dataset, ct);
-            var units = await ledger.ListUnitsAsync(dataset, null, null, null, ct);
-            List<UnitRecord> targets;
-            if (parse.GetValue(date) is { } text)
+            var datasets = await roots.SelectAsync(context, ledger, ct);
+            var work = new List<(IDataset Dataset, List<UnitRecord> Targets)>();
+            foreach (var dataset in datasets)
+            {
+                await ledger.RecoverExpiredAsync(dataset.Name, ct);
+                var units = await ledger.ListUnitsAsync(dataset.Name, null, null, null, ct);
+                work.Add((dataset, Targets(context, parse, units, date, lastN, since)));
+            }
+
+            if (parse.GetValue(date) is { } text && work.All(w => w.Targets.Count == 0))
             {
                 var day = DateInput.ParseDate(text, "date", context.Today);
-                var unit = units.FirstOrDefault(u => u.TradeDate == day)
-                    ?? throw new InvalidInputException($"{day:yyyy-MM-dd} was never attempted, so there is nothing to retry. Run: backfill process {day:yyyy-MM-dd}");
-                targets = [unit];
-            }
-            else if (parse.GetValue(lastN) is { } n)
-            {
-                targets = n < 1 ? throw new InvalidInputException("--last-n must be 1 or more.")
-                    : [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u)).OrderByDescending(u => u.TradeDate).Take(n)];
-            }
-            else
-            {
-                DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
-                targets = [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u) && (from is null || u.TradeDate >= from))];
+                throw new InvalidInputException($"{day:yyyy-MM-dd} was never attempted, so there is nothing to retry. Run: {DatasetRegistry.Command(context.Choice.Name, "process")} {day:yyyy-MM-dd}");
             }
 
             var forced = parse.GetValue(force);
-            if (targets.Count == 0)
+            var all = work.SelectMany(w => w.Targets).ToList();
+            if (all.Count == 0)
             {
                 context.Say("Nothing to retry.");
                 return ExitCodes.Ok;
             }
 
-            if (targets.Any(t => t.Status == UnitStatus.Success))
+            if (all.Any(t => t.Status == UnitStatus.Success))
             {
                 if (!forced)
                 {
-                    throw new InvalidInputException($"{targets[0].TradeDate:yyyy-MM-dd} already succeeded. To download it again, add --force.");
+                    throw new InvalidInputException($"{all.First(t => t.Status == UnitStatus.Success).TradeDate:yyyy-MM-dd} already succeeded. To download it again, add --force.");
                 }
 
-                await ConfirmAsync(context, parse.GetValue(yes), $"Redo {string.Join(", ", targets.Where(t => t.Status == UnitStatus.Success).Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))}, replacing the verified file(s)?", ct);
+                await ConfirmAsync(context, parse.GetValue(yes), $"Redo {string.Join(", ", all.Where(t => t.Status == UnitStatus.Success).Select(t => Named(t, family)))}, replacing the verified file(s)?", ct);
             }
 
-            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, targets.Select(t => t.TradeDate), ct);
-            var limited = targets.Where(t => t.AttemptCount >= settings.RetryLimit && t.Status == UnitStatus.Failed).ToList();
+            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, all.Select(t => t.TradeDate), ct);
+            var limited = all.Where(t => t.AttemptCount >= settings.RetryLimit && t.Status == UnitStatus.Failed).ToList();
             if (limited.Count > 0 && !forced)
             {
                 throw new InvalidInputException(
-                    $"{string.Join(", ", limited.Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))} reached the retry limit ({settings.RetryLimit} attempts). Add --force to try anyway.");
+                    $"{string.Join(", ", limited.Select(t => Named(t, family)))} reached the retry limit ({settings.RetryLimit} attempts). Add --force to try anyway.");
             }
 
-            foreach (var t in targets)
+            foreach (var t in all)
             {
-                var removed = EnginePaths.DeletePartialStaging(settings.TempDirectory, dataset, t.TradeDate);
-                context.Say($"{t.TradeDate:yyyy-MM-dd}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
+                var removed = EnginePaths.DeletePartialStaging(settings.TempDirectory, t.Dataset, t.TradeDate);
+                context.Say($"{Named(t, family)}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
                             (t.LastErrorType is null ? string.Empty : $", last error {t.LastErrorType}: {t.LastErrorMessage}") +
                             (removed > 0 ? $"; removed {removed} partial staging file(s)" : string.Empty));
             }
 
             var adjust = AsConfigured;
-            return await ProcessingRun.RunAsync(context, ledger, settings, [.. targets.Select(t => t.TradeDate).Order()],
+            return await ProcessingRun.RunAsync(context, ledger, settings,
+                [.. work.Where(w => w.Targets.Count > 0).Select(w => (w.Dataset, (IReadOnlyList<DateOnly>)[.. w.Targets.Select(t => t.TradeDate).Order()]))],
                 o => adjust(o) with { AllowSuccessful = forced, IgnoreRetryLimit = forced }, ct);
         });
         return command;
     }
+
+    /// <summary>The units of one dataset that <c>retry</c> takes: the date asked for, the last N failed, or every failed one.</summary>
+    private static List<UnitRecord> Targets(
+        CommandContext context, ParseResult parse, IReadOnlyList<UnitRecord> units, Argument<string?> date, Option<int?> lastN, Option<string?> since)
+    {
+        if (parse.GetValue(date) is { } text)
+        {
+            var day = DateInput.ParseDate(text, "date", context.Today);
+            return units.FirstOrDefault(u => u.TradeDate == day) is { } unit ? [unit] : [];
+        }
+
+        if (parse.GetValue(lastN) is { } n)
+        {
+            return [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u)).OrderByDescending(u => u.TradeDate).Take(n)];
+        }
+
+        DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
+        return [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u) && (from is null || u.TradeDate >= from))];
+    }
+
+    /// <summary>A unit's date, with its dataset when a family's members are retried together.</summary>
+    private static string Named(UnitRecord unit, bool family) =>
+        family ? $"{unit.Dataset} {unit.TradeDate:yyyy-MM-dd}" : unit.TradeDate.ToString("yyyy-MM-dd", null);
 
     private static async Task ConfirmAsync(CommandContext context, bool yes, string question, CancellationToken ct)
     {
@@ -316,8 +342,15 @@ internal static class ProcessCommands
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var file = StopSignal.Request(settings.TempDirectory);
-            var running = await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Processing, ct);
-            context.Say($"Stop requested ({file}). {running.Count} date(s) in processing will finish their current expirations and stop within seconds.");
+            var running = 0;
+            // A family with no roots listed has nothing in processing (and the stop is already requested).
+            var choice = context.Choice;
+            foreach (var dataset in choice.IsFamily && choice.Family!.MemberKeys(settings).Count == 0 ? [] : choice.Select(settings, null))
+            {
+                running += (await ledger.ListUnitsAsync(dataset.Name, null, null, UnitStatus.Processing, ct)).Count;
+            }
+
+            context.Say($"Stop requested ({file}). {running} date(s) in processing will finish their current expirations and stop within seconds.");
             return ExitCodes.Ok;
         });
         return command;

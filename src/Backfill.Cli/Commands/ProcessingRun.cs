@@ -42,7 +42,7 @@ internal static class ProcessingRun
         var exit = ExitCodes.Ok;
         foreach (var (dataset, dates) in work.Where(w => w.Dates.Count > 0))
         {
-            var code = await RunOneAsync(context, ledger, settings, dataset, dates, adjust, loggers, stop, work.Count > 1, schedule, ct);
+            var code = await RunOneAsync(context, ledger, settings, dataset, dates, adjust, loggers, stop, context.Choice.IsFamily, schedule, ct);
             exit = exit == ExitCodes.Failed || code == ExitCodes.Ok ? exit : code;
             if (stop.Token.IsCancellationRequested)
             {
