@@ -240,6 +240,33 @@ public sealed class OptionsCommandTests
         Assert.True(clean.ExitCode == 0, clean.ToString());
     }
 
+    [Fact]
+    public async Task Serve_alerts_and_metrics_show_each_configured_root_as_a_dataset()
+    {
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.01 }, cancellationToken: Ct);
+        using var cli = new CliRunner();
+        await ConfigureAsync(cli, sim.BaseAddress);
+        var run = await cli.RunAsync("--dataset", "options", "process", "2024-06-12", "--root", Roots[1]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var alerts = await cli.RunAsync("alerts", "--format", "json");
+        var subjects = alerts.Json().EnumerateArray().Select(a => a.GetProperty("subject").GetString()).ToHashSet();
+        Assert.Contains($"options/{Roots[0]}", subjects);
+        Assert.Contains($"options/{Roots[1]}", subjects);
+
+        await using var serve = RunningCommand.Start(cli, "serve", "--port", "0");
+        var url = await serve.WaitForUrlAsync();
+        using var http = new HttpClient();
+        using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri(url, $"api/status?dataset={Uri.EscapeDataString($"options/{Roots[1]}")}"), Ct));
+        Assert.Equal($"options/{Roots[1]}", status.RootElement.GetProperty("dataset").GetString());
+        Assert.Equal(1, status.RootElement.GetProperty("counts").GetProperty("success").GetInt32());
+        var listed = status.RootElement.GetProperty("datasets").EnumerateArray().Select(d => d.GetString()).ToList();
+        Assert.Equal(["spx", "fop", "ohlcv", "crypto-book", $"options/{Roots[0]}", $"options/{Roots[1]}"], listed);
+        var metrics = await http.GetStringAsync(new Uri(url, "metrics"), Ct);
+        Assert.Contains($"backfill_units{{dataset=\"options/{Roots[1]}\",status=\"success\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Equal(0, await serve.StopAsync());
+    }
+
     [Theory]
     [InlineData("spy", "'spy' is not upper case", "write SPY")]
     [InlineData("SPY,,QQQ", "an empty root", "SPY,QQQ,IWM")]
