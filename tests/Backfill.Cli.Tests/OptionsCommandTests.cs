@@ -324,9 +324,14 @@ public sealed class OptionsCommandTests
         Assert.Contains("--root IWM: not in options.roots", range.Error, StringComparison.Ordinal);
 
         // A command that works on one dataset at a time says how to name one root.
-        var health = await cli.RunAsync("--dataset", "options", "errors");
-        Assert.Equal(2, health.ExitCode);
-        Assert.Contains("--dataset options/SPY", health.Error, StringComparison.Ordinal);
+        var errors = await cli.RunAsync("--dataset", "options", "errors");
+        Assert.Equal(2, errors.ExitCode);
+        Assert.Contains("--dataset options/SPY", errors.Error, StringComparison.Ordinal);
+        var member = await cli.RunAsync("--dataset", "options/SPY", "errors");
+        Assert.True(member.ExitCode == 0, member.ToString());
+        var calendar = await cli.RunAsync("--dataset", "options", "calendar", "--from", "2024-06-17", "--to", "2024-06-21", "--format", "json");
+        Assert.True(calendar.ExitCode == 0, calendar.ToString());
+        Assert.Equal(4, calendar.Json().GetArrayLength()); // Juneteenth closed
 
         var unknown = await cli.RunAsync("--dataset", "option", "list");
         Assert.Equal(2, unknown.ExitCode);
