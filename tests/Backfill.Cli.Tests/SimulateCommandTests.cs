@@ -26,6 +26,46 @@ public sealed class SimulateCommandTests
         Assert.Equal("", run.Error);
     }
 
+    [Fact]
+    public async Task Thetadata_with_latency_says_so_waits_before_answering_and_counts_the_wait()
+    {
+        using var cli = new CliRunner();
+        await using var run = RunningCommand.Start(cli, "simulate", "thetadata", "--port", "0", "--latency", "400", "--bandwidth", "50");
+        var url = await run.WaitForUrlAsync();
+        using var http = new HttpClient();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await http.GetAsync(new Uri(url, "v2/list/expirations?root=SPY"), Ct);
+        var elapsed = watch.Elapsed;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, await run.StopAsync());
+
+        // A lower bound only: the wait is at least a quarter of the median, whatever the machine's load.
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(100), $"answered after {elapsed.TotalMilliseconds} ms");
+        Assert.Contains("Latency: 400 ms median to the first byte, 50 MB/s per response.", run.Out, StringComparison.Ordinal);
+        Assert.Matches(@"Served 1 requests, 0 rows, \d+\.\d s of simulated latency\.", run.Out);
+    }
+
+    [Fact]
+    public async Task Thetadata_realistic_latency_fills_what_is_not_given()
+    {
+        using var cli = new CliRunner();
+        await using var run = RunningCommand.Start(cli, "simulate", "thetadata", "--port", "0", "--realistic-latency", "--bandwidth", "0");
+        await run.WaitForUrlAsync();
+        Assert.Equal(0, await run.StopAsync());
+        Assert.Contains("Latency: 150 ms median to the first byte, unlimited bandwidth per response.", run.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--latency", "-5", "--latency: -5 must be milliseconds between 0 and 600000.")]
+    [InlineData("--bandwidth", "-1", "--bandwidth: -1 must be MB/s, 0 or more (0 = unlimited).")]
+    public async Task A_negative_latency_or_bandwidth_is_refused_with_exit_2(string option, string value, string message)
+    {
+        using var cli = new CliRunner();
+        var result = await cli.RunAsync("simulate", "thetadata", option, value, "--port", "0");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("thetadata")]
     [InlineData("databento")]

@@ -44,6 +44,11 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Scale);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.TickLimit);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Faults.Probability);
+        ArgumentNullException.ThrowIfNull(options.Latency);
+        ArgumentNullException.ThrowIfNull(options.Delay);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Latency.FirstByteMedian, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Latency.BytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Latency.FirstByteSpread);
         if (options.Faults.Probability > 0 && options.Faults.Kinds.Count == 0)
         {
             throw new ArgumentException("Fault probability is above zero but no fault kinds are given.", nameof(options));
@@ -68,10 +73,37 @@ public sealed class ThetaDataSimulator : IAsyncDisposable
             {
                 if (_options.FirstByteDelay > TimeSpan.Zero)
                 {
-                    await Task.Delay(_options.FirstByteDelay, ctx.RequestAborted).ConfigureAwait(false);
+                    await _options.Delay(_options.FirstByteDelay, ctx.RequestAborted).ConfigureAwait(false);
+                }
+
+                var latency = _options.Latency;
+                var paced = false;
+                if (!latency.IsNone)
+                {
+                    var firstByte = latency.FirstByteFor(ctx.Request.Path.Value ?? "/", ctx.Request.QueryString.Value ?? "");
+                    if (firstByte > TimeSpan.Zero)
+                    {
+                        Stats.AddLatency(firstByte);
+                        await _options.Delay(firstByte, ctx.RequestAborted).ConfigureAwait(false);
+                    }
+
+                    if (latency.BytesPerSecond > 0)
+                    {
+                        ctx.Response.Body = new PacedStream(ctx.Response.Body, latency, async (wait, ct) =>
+                        {
+                            Stats.AddLatency(wait);
+                            await _options.Delay(wait, ct).ConfigureAwait(false);
+                        });
+                        paced = true;
+                    }
                 }
 
                 await next(ctx).ConfigureAwait(false);
+                if (paced && !ctx.RequestAborted.IsCancellationRequested)
+                {
+                    // The replaced body's writer holds what the handlers wrote without flushing; Kestrel only completes its own.
+                    await ctx.Response.CompleteAsync().ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
             {

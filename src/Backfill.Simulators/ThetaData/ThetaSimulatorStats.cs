@@ -9,6 +9,7 @@ public sealed class ThetaSimulatorStats
     private readonly ConcurrentDictionary<ThetaFaultKind, long> _faultsPerKind = new();
     private readonly ConcurrentDictionary<ThetaFaultKind, long> _deliveredPerKind = new();
     private long _rowsServed;
+    private long _latencyTicks;
     private int _inFlight;
     private int _peakInFlight;
 
@@ -21,6 +22,9 @@ public sealed class ThetaSimulatorStats
     public long TotalRequests => _requestsPerPath.Values.Sum();
 
     public int PeakConcurrentRequests => Volatile.Read(ref _peakInFlight);
+
+    /// <summary>The simulated latency waited so far, summed over requests (time to first byte and bandwidth pacing).</summary>
+    public TimeSpan LatencyAdded => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
 
     public long Requests(string path) => _requestsPerPath.TryGetValue(path, out var n) ? n : 0;
 
@@ -42,6 +46,8 @@ public sealed class ThetaSimulatorStats
     internal void CountDelivered(ThetaFaultKind kind) => _deliveredPerKind.AddOrUpdate(kind, 1, (_, n) => n + 1);
 
     internal void AddRows(long rows) => Interlocked.Add(ref _rowsServed, rows);
+
+    internal void AddLatency(TimeSpan wait) => Interlocked.Add(ref _latencyTicks, wait.Ticks);
 
     internal void Enter()
     {

@@ -1,3 +1,4 @@
+using Backfill.Core.Calendars;
 using Backfill.Core.Errors;
 using Backfill.Engine.Datasets.Spx.Parquet;
 using Backfill.Engine.Datasets.Spx.Staging;
@@ -96,7 +97,8 @@ public sealed class SpxDayProducer : IUnitProducer
         SpxParquetWriteResult? written = null;
         var published = await unit.Output.PublishAsync(_layout.KeyFor(date), async (temp, ct) =>
         {
-            written = await new SpxParquetWriter().WriteAsync(stagedFiles, temp, identity, ct);
+            written = await new SpxParquetWriter(new SpxParquetWriterOptions { ExpectedBarsPerContract = ExpectedBars(date, _spx.IntervalMs) })
+                .WriteAsync(stagedFiles, temp, identity, ct);
             Backfill.Ledger.CrashPoint.Reach("publish.before-rename");
         }, null, abort);
 
@@ -123,6 +125,8 @@ public sealed class SpxDayProducer : IUnitProducer
                 ("planned_from_contract_listing", plan.FromContractListing ? 1 : 0, "bool"),
                 ("rejected_rows", rejected.Value, "rows"),
                 ("duplicates_dropped", written.DuplicatesDropped, "rows"),
+                ("bars_missing", written.Quality.MissingBars, "bars"),
+                ("contracts_short", written.Quality.ShortContracts, "count"),
                 ("api_bytes_total", _source.Stats.Bytes, "bytes"),
                 ("api_retries_total", _source.Stats.Retries, "count"),
             ],
@@ -464,4 +468,15 @@ public sealed class SpxDayProducer : IUnitProducer
     }
 
     private sealed record SubUnit(string Root, DateOnly Expiration, string Name);
+
+    /// <summary>
+    /// The bars a contract of (root, expiration) should have on <paramref name="date"/>, for the quality score: the
+    /// intervals that start in its product's session (<see cref="OptionSessions"/>) before the end of the terminal's
+    /// regular hours, 16:00, which is all the terminal returns (rth=true; v3 regular hours by default).
+    /// </summary>
+    internal static Func<string, DateOnly, int> ExpectedBars(DateOnly date, int intervalMs) =>
+        (root, expiration) => OptionSessions.For(root).On(date, expiration) is { } session ? session.Bars(intervalMs, TerminalRegularHoursEnd) : 0;
+
+    /// <summary>The terminal's regular hours end (09:30:00 to 16:00:00 New York time).</summary>
+    internal static readonly TimeOnly TerminalRegularHoursEnd = new(16, 0);
 }

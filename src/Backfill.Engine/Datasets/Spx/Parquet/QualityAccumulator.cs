@@ -1,10 +1,15 @@
+using System.Runtime.InteropServices;
 using Backfill.Engine.Datasets.Spx.Staging;
 
 namespace Backfill.Engine.Datasets.Spx.Parquet;
 
-/// <summary>Counts the <see cref="QualityStats"/> checks over written batches.</summary>
-internal sealed class QualityAccumulator
+/// <summary>
+/// Counts the <see cref="QualityStats"/> checks over written batches, and with <paramref name="expectedBars"/> the bars
+/// of each contract against the count its session should give (rows of one contract are consecutive in a batch).
+/// </summary>
+internal sealed class QualityAccumulator(Func<string, DateOnly, int>? expectedBars = null)
 {
+    private readonly Dictionary<(string Root, DateOnly Expiration, int Strike, byte Right), long>? _bars = expectedBars is null ? null : [];
     private long _rows;
     private long _duplicates;
     private long _flagged;
@@ -56,12 +61,59 @@ internal sealed class QualityAccumulator
         }
 
         _rows += count;
+        if (_bars is not null)
+        {
+            CountBars(batch, start, count);
+        }
+    }
+
+    private void CountBars(GreeksColumnBatch batch, int start, int count)
+    {
+        var strike = batch.Strike;
+        var right = batch.Right;
+        var run = start;
+        for (var i = start + 1; i <= start + count; i++)
+        {
+            if (i < start + count && strike[i] == strike[run] && right[i] == right[run])
+            {
+                continue;
+            }
+
+            ref var bars = ref CollectionsMarshal.GetValueRefOrAddDefault(_bars!, (batch.Root, batch.Expiration, strike[run], right[run]), out _);
+            bars += i - run;
+            run = i;
+        }
     }
 
     public QualityStats ToStats()
     {
-        var denominator = _rows + _duplicates;
-        var score = _rows == 0 ? 0.0 : 1.0 - ((double)(_flagged + _duplicates) / denominator);
-        return new QualityStats(_rows, _duplicates, _flagged, _bidAboveAsk, _negativePrice, _deltaOutOfRange, _ivOutOfRange, score);
+        long missing = 0, shortContracts = 0;
+        if (_bars is not null)
+        {
+            var expected = new Dictionary<(string, DateOnly), int>();
+            foreach (var ((root, expiration, _, _), bars) in _bars)
+            {
+                if (!expected.TryGetValue((root, expiration), out var want))
+                {
+                    want = expectedBars!(root, expiration);
+                    expected[(root, expiration)] = want;
+                }
+
+                if (bars < want)
+                {
+                    missing += want - bars;
+                    shortContracts++;
+                }
+            }
+        }
+
+        var denominator = _rows + _duplicates + missing;
+        var score = _rows == 0 ? 0.0 : 1.0 - ((double)(_flagged + _duplicates + missing) / denominator);
+        return new QualityStats(_rows, _duplicates, _flagged, _bidAboveAsk, _negativePrice, _deltaOutOfRange, _ivOutOfRange, score)
+        {
+            Contracts = _bars?.Count ?? 0,
+            ShortContracts = shortContracts,
+            MissingBars = missing,
+        };
     }
 }

@@ -217,7 +217,7 @@ public sealed class SpxParquetWriter
         // The content checksum (sequential SHA-256) and the quality counts run on a second thread, in piece order,
         // so that they overlap the Parquet encoding instead of lengthening it.
         var hashQueue = Channel.CreateUnbounded<Piece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var hasher = Task.Factory.StartNew(() => Hash(hashQueue.Reader, pools), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var hasher = Task.Factory.StartNew(() => Hash(hashQueue.Reader, pools, _options.ExpectedBarsPerContract), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         long rows = 0;
         long duplicates = 0;
         var rowGroups = 0;
@@ -304,10 +304,10 @@ public sealed class SpxParquetWriter
         }
     }
 
-    private static (string ContentSha256, QualityAccumulator Quality) Hash(ChannelReader<Piece> queue, Pools pools)
+    private static (string ContentSha256, QualityAccumulator Quality) Hash(ChannelReader<Piece> queue, Pools pools, Func<string, DateOnly, int>? expectedBars)
     {
         using var checksum = new ContentChecksum();
-        var quality = new QualityAccumulator();
+        var quality = new QualityAccumulator(expectedBars);
         while (queue.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (queue.TryRead(out var piece))

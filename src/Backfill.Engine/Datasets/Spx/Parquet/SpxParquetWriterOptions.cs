@@ -12,6 +12,12 @@ public sealed record SpxParquetWriterOptions
     /// <summary>Staging slices parsed ahead of the writer (and in parallel with each other).</summary>
     public int ParseAhead { get; init; } = 2;
 
+    /// <summary>
+    /// Bars each contract (root, expiration) should have on the file's date, for the quality score's completeness
+    /// check (<see cref="QualityStats.MissingBars"/>); null skips the check. It never changes the file's bytes.
+    /// </summary>
+    public Func<string, DateOnly, int>? ExpectedBarsPerContract { get; init; }
+
     /// <summary>Bytes of staging NDJSON per parsed slice (tests use small slices to cross many boundaries).</summary>
     internal int SliceBytes { get; init; } = 4 << 20;
 
