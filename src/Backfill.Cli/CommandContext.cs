@@ -45,14 +45,18 @@ internal sealed class CommandContext
 
     public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
 
-    public IDataset Dataset => Environment.Datasets.Get(Parse.GetValue(GlobalOptions.Dataset));
+    /// <summary>The one dataset <c>--dataset</c> names; a whole family (<c>options</c>) is refused here with the fix (name one member).</summary>
+    public IDataset Dataset => Choice.Dataset ?? Environment.Datasets.Get(Choice.Name);
+
+    /// <summary>What <c>--dataset</c> names: one dataset, or a family whose members commands with <c>--root</c> work on.</summary>
+    public DatasetChoice Choice => Environment.Datasets.Choose(Parse.GetValue(GlobalOptions.Dataset));
 
     /// <summary>Today in the dataset's exchange time zone.</summary>
     public DateOnly Today
     {
         get
         {
-            var local = TimeZoneInfo.ConvertTime(Environment.Time.GetUtcNow(), Dataset.Calendar.TimeZone);
+            var local = TimeZoneInfo.ConvertTime(Environment.Time.GetUtcNow(), Choice.Calendar.TimeZone);
             return DateOnly.FromDateTime(local.DateTime);
         }
     }

@@ -8,7 +8,7 @@ internal static class GlobalOptions
 {
     public static Option<string> Dataset { get; } = new("--dataset", "-d")
     {
-        Description = $"Dataset to work on (default {Engine.Datasets.DatasetRegistry.DefaultName}): {string.Join(", ", Engine.Datasets.DatasetRegistry.Default.All.Select(d => d.Name))}.",
+        Description = $"Dataset to work on (default {Engine.Datasets.DatasetRegistry.DefaultName}): {string.Join(", ", Engine.Datasets.DatasetRegistry.Default.Names)}.",
         DefaultValueFactory = _ => Engine.Datasets.DatasetRegistry.DefaultName,
         Recursive = true,
     };

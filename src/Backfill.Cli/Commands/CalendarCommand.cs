@@ -18,7 +18,7 @@ internal static class CalendarCommand
         {
             await Task.Yield();
             var context = new CommandContext(parse, environment);
-            var calendar = context.Dataset.Calendar;
+            var calendar = context.Choice.Calendar; // a family's members share one calendar
             var (from, to) = range.Read(context);
             var start = from ?? context.Today.AddDays(-13);
             var end = to ?? (from is null ? context.Today : start.AddDays(13));

@@ -125,9 +125,9 @@ internal static class ConfigCommands
             }
 
             // What the dataset itself needs beyond valid values (a required list left unset).
-            foreach (var problem in context.Dataset.CheckSettings(new EffectiveSettings(all)))
+            foreach (var problem in context.Choice.CheckSettings(new EffectiveSettings(all)))
             {
-                table.Add(context.Dataset.Name, null, null, "missing", problem);
+                table.Add(context.Choice.Name, null, null, "missing", problem);
                 bad++;
             }
 
@@ -205,9 +205,9 @@ internal static class ConfigCommands
         return command;
     }
 
-    /// <summary>The keys the chosen dataset reads: the shared ones and its own.</summary>
+    /// <summary>The keys the chosen dataset (or family) reads: the shared ones and its own.</summary>
     private static HashSet<string> OfDataset(CommandContext context) =>
-        context.Environment.Datasets.SettingsOf(context.Dataset).Select(d => d.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Settings.General.Concat(context.Choice.Settings).Select(d => d.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A value from flags or the environment as shown: it may be invalid, hold credentials or control characters.</summary>
     private static string? Shown(string? value) => value is null ? null : DateInput.Printable(value, 4096);

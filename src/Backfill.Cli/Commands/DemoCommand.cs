@@ -22,14 +22,15 @@ internal static class DemoCommand
         var date = new Option<string?>("--date") { Description = "Trading date to process (spx and crypto-book; default 2024-06-12)." };
         var scale = new Option<double>("--scale") { Description = "Size of the simulated day: 1 = real size, 0.05 = quick.", DefaultValueFactory = _ => 1.0 };
         var maxDte = new Option<int>("--max-dte") { Description = "Only expirations up to N days out (0 = all).", DefaultValueFactory = _ => 0 };
-        var demos = string.Join("; ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => $"--dataset {d.Name}: {d.Demo!.Summary}"));
+        var demos = string.Join("; ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => $"--dataset {d.Name}: {d.Demo!.Summary}")
+            .Concat(environment.Datasets.Families.Where(f => f.Demo is not null).Select(f => $"--dataset {f.Name}: {f.Demo!.Summary}")));
         var command = new Command("demo", $"Run a dataset end to end in a new temporary folder, kept unless --clean, against its embedded simulator ({demos}).") { keep, clean, date, scale, maxDte };
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var dataset = context.Dataset;
+            var dataset = context.Choice;
             var demo = dataset.Demo ?? throw new InvalidInputException(
-                $"The {dataset.Name} dataset has no demo. Datasets with one: {string.Join(", ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => d.Name))}.");
+                $"The {dataset.Name} dataset has no demo. Datasets with one: {string.Join(", ", environment.Datasets.All.Where(d => d.Demo is not null).Select(d => d.Name).Concat(environment.Datasets.Families.Where(f => f.Demo is not null).Select(f => f.Name)))}.");
             var day = parse.GetValue(date) is { } text ? DateInput.ParseDate(text, "--date", context.Today).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
             var size = parse.GetValue(scale);
             if (size is <= 0 or > 1 || double.IsNaN(size))
@@ -49,7 +50,7 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(CommandContext context, IDatasetDemo demo, DemoRequest request, bool clean, CancellationToken ct)
     {
-        var name = context.Dataset.Name;
+        var name = context.Choice.Name;
         var folder = DemoFolder.Create(name);
         var db = Path.Combine(folder, "backfill.db");
         var exit = ExitCodes.Failed;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using Backfill.Cli.Rendering;
 using Backfill.Core.Errors;
+using Backfill.Engine.Configuration;
+using Backfill.Engine.Datasets;
 using Backfill.Engine.Gaps;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
@@ -14,9 +16,11 @@ internal static class GapsCommand
     public static Command Build(CliEnvironment environment)
     {
         var range = new RangeOptions();
-        var limit = new Option<int?>("--limit") { Description = "Show at most this many gaps (highest priority first)." };
+        var roots = new RootOption();
+        var limit = new Option<int?>("--limit") { Description = "Show at most this many gaps (highest priority first; per root with --dataset options)." };
         var command = new Command("gaps", "List trading sessions that have no verified output: never attempted, failed, interrupted or missing.");
         range.AddTo(command);
+        roots.AddTo(command);
         command.Options.Add(limit);
         command.SetAction(async (parse, ct) =>
         {
@@ -28,25 +32,46 @@ internal static class GapsCommand
 
             // A mistyped range is exit 2 whether or not a ledger exists yet.
             var requested = range.Read(context);
+            _ = context.Choice; // an unknown --dataset is exit 2 whether or not a ledger exists yet
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var family = context.Choice.IsFamily;
             var watch = Stopwatch.StartNew();
-            var report = await AnalyzeAsync(context, ledger, requested, ct);
-            watch.Stop();
-            var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(n) : report.Gaps;
-            var table = new ResultTable($"Gaps in {report.Dataset} ({report.Calendar}) {report.From:yyyy-MM-dd} .. {report.To:yyyy-MM-dd}",
-                "date", "category", "attempts", "priority", "progress", "last_error");
-            foreach (var gap in shown)
+            var reports = new List<GapReport>();
+            foreach (var dataset in roots.Select(context, settings))
             {
-                table.Add(gap.Date, Name(gap.Category), gap.Attempts, gap.Priority,
-                    gap.SubUnitsTotal is { } total ? $"{gap.SubUnitsDone}/{total}" : null,
-                    gap.LastErrorType is null ? null : $"{gap.LastErrorType}: {gap.LastErrorMessage}");
+                reports.Add(await AnalyzeAsync(context, ledger, dataset, settings, requested, ct));
             }
 
-            table.Notes.Add(
-                $"{report.Sessions} sessions, {report.Succeeded} done, {report.Gaps.Count} gaps " +
-                $"({report.Count(GapCategory.NeverAttempted)} never attempted, {report.Count(GapCategory.Failed)} failed, " +
-                $"{report.Count(GapCategory.FailedPermanent)} failed permanently, {report.Count(GapCategory.Interrupted)} interrupted, " +
-                $"{report.Count(GapCategory.MissingOutput)} missing files, {report.Count(GapCategory.Pruned)} pruned by retention), {report.InProgress} in progress; analysed in {watch.Elapsed.TotalMilliseconds:F1} ms.");
+            watch.Stop();
+            var first = reports[0];
+            string[] columns = ["date", "category", "attempts", "priority", "progress", "last_error"];
+            var table = new ResultTable($"Gaps in {(family ? context.Choice.Name : first.Dataset)} ({first.Calendar}) {first.From:yyyy-MM-dd} .. {first.To:yyyy-MM-dd}",
+                family ? ["dataset", .. columns] : columns);
+            foreach (var report in reports)
+            {
+                var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(n) : report.Gaps;
+                foreach (var gap in shown)
+                {
+                    object?[] cells = [gap.Date, Name(gap.Category), gap.Attempts, gap.Priority,
+                        gap.SubUnitsTotal is { } total ? $"{gap.SubUnitsDone}/{total}" : null,
+                        gap.LastErrorType is null ? null : $"{gap.LastErrorType}: {gap.LastErrorMessage}"];
+                    table.Add(family ? [report.Dataset, .. cells] : cells);
+                }
+
+                table.Notes.Add((family ? $"{report.Dataset}: " : string.Empty) +
+                    $"{report.Sessions} sessions, {report.Succeeded} done, {report.Gaps.Count} gaps " +
+                    $"({report.Count(GapCategory.NeverAttempted)} never attempted, {report.Count(GapCategory.Failed)} failed, " +
+                    $"{report.Count(GapCategory.FailedPermanent)} failed permanently, {report.Count(GapCategory.Interrupted)} interrupted, " +
+                    $"{report.Count(GapCategory.MissingOutput)} missing files, {report.Count(GapCategory.Pruned)} pruned by retention), {report.InProgress} in progress" +
+                    (family ? "." : $"; analysed in {watch.Elapsed.TotalMilliseconds:F1} ms."));
+            }
+
+            if (family)
+            {
+                table.Notes.Add($"Analysed in {watch.Elapsed.TotalMilliseconds:F1} ms.");
+            }
+
             context.Render(table);
             return ExitCodes.Ok;
         });
@@ -55,11 +80,10 @@ internal static class GapsCommand
 
     public static string Name(GapCategory category) => GapCategoryNames.Name(category);
 
-    /// <summary>Runs gap analysis over the range asked for, defaulting to start date .. latest complete session.</summary>
-    public static async Task<GapReport> AnalyzeAsync(CommandContext context, ILedger ledger, (DateOnly? From, DateOnly? To) range, CancellationToken ct)
+    /// <summary>Runs gap analysis of <paramref name="dataset"/> over the range asked for, defaulting to start date .. latest complete session.</summary>
+    public static async Task<GapReport> AnalyzeAsync(
+        CommandContext context, ILedger ledger, IDataset dataset, EffectiveSettings settings, (DateOnly? From, DateOnly? To) range, CancellationToken ct)
     {
-        var settings = await context.LoadSettingsAsync(ledger, ct);
-        var dataset = context.Dataset;
         var calendar = dataset.Calendar;
         var now = context.Environment.Time.GetUtcNow();
         var latest = GapAnalyzer.LatestCompleteSession(calendar, now);

@@ -26,15 +26,17 @@ internal static class LedgerRebuildCommand
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
-            var chosen = parse.GetResult(GlobalOptions.Dataset) is { Implicit: false } ? context.Dataset : null;
+            var chosen = parse.GetResult(GlobalOptions.Dataset) is { Implicit: false } ? context.Choice : null;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
+
+            // A family (options) is rebuilt for the members its settings list (options.roots, e.g. from --set).
             var host = context.Host(ledger);
             var rebuilder = new LedgerRebuilder(ledger, "rebuild:" + WorkerIdentity.Current);
             var table = new ResultTable($"Ledger rebuild{(parse.GetValue(dryRun) ? " (dry run)" : "")} from {settings.OutputDirectory}",
                 "dataset", "date", "status", "rows", "path", "message");
             var failed = false;
-            foreach (var dataset in chosen is null ? environment.Datasets.All : [chosen])
+            foreach (var dataset in chosen is null ? environment.Datasets.Expand(settings) : chosen.Select(settings, null))
             {
                 var store = EnginePaths.OutputStore(settings, dataset.Name);
                 Engine.Verification.IOutputChecker checker;

@@ -37,7 +37,9 @@ internal static class ProcessCommands
     {
         var date = new Argument<string>("date") { Description = "Trading date, YYYY-MM-DD." };
         var maxDte = MaxDte();
-        var command = new Command("process", "Download, check and store one trading date.") { date, maxDte };
+        var roots = new RootOption();
+        var command = new Command("process", "Download, check and store one trading date (with --dataset options: for each root).") { date, maxDte };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -46,7 +48,7 @@ internal static class ProcessCommands
             var adjust = AsConfigured;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, [day], ct);
-            return await ProcessingRun.RunAsync(context, ledger, settings, [day], adjust, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. roots.Select(context, settings).Select(d => (d, (IReadOnlyList<DateOnly>)[day]))], adjust, ct);
         });
         return command;
     }
@@ -57,7 +59,9 @@ internal static class ProcessCommands
         var to = new Argument<string>("to") { Description = "Last date, YYYY-MM-DD (inclusive)." };
         var maxDte = MaxDte();
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates (and the vendor's cost where the dataset can ask for it); change nothing." };
+        var roots = new RootOption();
         var command = new Command("process-range", "Process every trading session between two dates (done dates are skipped).") { from, to, maxDte, dryRun };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -65,7 +69,7 @@ internal static class ProcessCommands
             var start = DateInput.ParseDate(parse.GetValue(from), "from", context.Today);
             var end = DateInput.ParseDate(parse.GetValue(to), "to", context.Today);
             DateInput.EnsureOrdered(start, end);
-            var calendar = context.Dataset.Calendar;
+            var calendar = context.Choice.Calendar;
             await using var ledger = await context.OpenLedgerAsync(ct);
             var latest = GapAnalyzer.LatestCompleteSession(calendar, environment.Time.GetUtcNow());
             if (start < calendar.FirstDate || end > calendar.LastDate)
@@ -81,18 +85,26 @@ internal static class ProcessCommands
 
             if (parse.GetValue(dryRun))
             {
-                var plan = await GapsCommand.AnalyzeAsync(context, ledger, (start, end), ct);
-                await RenderPlanAsync(context, ledger, [.. plan.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).OrderBy(g => g.Date)], ct);
+                var loaded = await context.LoadSettingsAsync(ledger, ct);
+                var plans = new List<(IDataset, IReadOnlyList<Gap>)>();
+                foreach (var dataset in roots.Select(context, loaded))
+                {
+                    var plan = await GapsCommand.AnalyzeAsync(context, ledger, dataset, loaded, (start, end), ct);
+                    plans.Add((dataset, [.. plan.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).OrderBy(g => g.Date)]));
+                }
+
+                await RenderPlanAsync(context, ledger, plans, ct);
                 return ExitCodes.Ok;
             }
 
             var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, sessions, ct);
+            var datasets = roots.Select(context, settings);
             if (end > latest)
             {
                 context.Warn($"Sessions after {latest:yyyy-MM-dd} have no complete data yet and are left out.");
             }
 
-            return await ProcessingRun.RunAsync(context, ledger, settings, sessions, AsConfigured, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. datasets.Select(d => (d, sessions))], AsConfigured, ct);
         });
         return command;
     }
@@ -103,8 +115,10 @@ internal static class ProcessCommands
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan with estimates of requests, rows, disk and time; change nothing." };
         var maxDte = MaxDte();
         var range = new RangeOptions();
+        var roots = new RootOption();
         var command = new Command("process-gaps", "Fill the gaps (see 'backfill gaps'), highest priority first. Permanent failures are left for 'retry --force'.") { batch, dryRun, maxDte };
         range.AddTo(command);
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -115,9 +129,17 @@ internal static class ProcessCommands
             }
 
             await using var ledger = await context.OpenLedgerAsync(ct);
-            var report = await GapsCommand.AnalyzeAsync(context, ledger, range.Read(context), ct);
-            var todo = report.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).Take(parse.GetValue(batch) ?? int.MaxValue).ToList();
-            var permanent = report.Count(GapCategory.FailedPermanent);
+            var requested = range.Read(context);
+            var settings = await context.LoadSettingsAsync(ledger, ct);
+            var plans = new List<(IDataset Dataset, IReadOnlyList<Gap> Todo)>();
+            var permanent = 0;
+            foreach (var dataset in roots.Select(context, settings))
+            {
+                var report = await GapsCommand.AnalyzeAsync(context, ledger, dataset, settings, requested, ct);
+                plans.Add((dataset, [.. report.Gaps.Where(g => g.Category is not (GapCategory.FailedPermanent or GapCategory.Pruned)).Take(parse.GetValue(batch) ?? int.MaxValue)]));
+                permanent += report.Count(GapCategory.FailedPermanent);
+            }
+
             if (permanent > 0)
             {
                 context.Warn($"{permanent} date(s) failed permanently or reached the retry limit and are skipped; see 'backfill gaps' and use 'backfill retry DATE --force'.");
@@ -125,47 +147,55 @@ internal static class ProcessCommands
 
             if (parse.GetValue(dryRun))
             {
-                await RenderPlanAsync(context, ledger, todo, ct);
+                await RenderPlanAsync(context, ledger, plans, ct);
                 return ExitCodes.Ok;
             }
 
-            if (todo.Count == 0)
+            if (plans.All(p => p.Todo.Count == 0))
             {
                 context.Say("No gaps to fill.");
                 return ExitCodes.Ok;
             }
 
-            foreach (var gap in todo.Where(g => g.Category == GapCategory.MissingOutput))
+            foreach (var (dataset, todo) in plans)
             {
-                // The ledger says done but the file is gone: forget the output so that the date is downloaded again.
-                await ledger.ResetUnitAsync(context.Dataset.Name, gap.Date, ct);
+                foreach (var gap in todo.Where(g => g.Category == GapCategory.MissingOutput))
+                {
+                    // The ledger says done but the file is gone: forget the output so that the date is downloaded again.
+                    await ledger.ResetUnitAsync(dataset.Name, gap.Date, ct);
+                }
             }
 
-            var settings = await context.LoadSettingsAsync(ledger, ct);
-            return await ProcessingRun.RunAsync(context, ledger, settings, [.. todo.Select(g => g.Date)], AsConfigured, ct);
+            return await ProcessingRun.RunAsync(context, ledger, settings, [.. plans.Select(p => (p.Dataset, (IReadOnlyList<DateOnly>)[.. p.Todo.Select(g => g.Date)]))], AsConfigured, ct);
         });
         return command;
     }
 
-    private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<Gap> todo, CancellationToken ct)
+    /// <summary>The dry-run table: each dataset's dates with its estimates (a family's members in a <c>dataset</c> column).</summary>
+    private static async Task RenderPlanAsync(CommandContext context, Backfill.Ledger.ILedger ledger, IReadOnlyList<(IDataset Dataset, IReadOnlyList<Gap> Todo)> plans, CancellationToken ct)
     {
         var settings = await context.LoadSettingsAsync(ledger, ct);
-        var plan = await DryRunEstimator.PlanAsync(context.Dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
-        var byDate = plan.Dates.ToDictionary(d => d.Date);
-        var cost = context.Dataset is IDryRunPlanner;
+        var family = context.Choice.IsFamily;
+        var cost = plans.Any(p => p.Dataset is IDryRunPlanner);
         string[] columns = ["date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds", .. cost ? ["est_cost_usd"] : Array.Empty<string>()];
-        var table = new ResultTable("Plan (dry run)", columns);
-        foreach (var gap in todo)
+        var table = new ResultTable("Plan (dry run)", family ? ["dataset", .. columns] : columns);
+        foreach (var (dataset, todo) in plans)
         {
-            var d = byDate[gap.Date];
-            object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
-            table.Add(cost ? [.. values, d.CostUsd] : values);
-        }
+            var plan = await DryRunEstimator.PlanAsync(dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
+            var byDate = plan.Dates.ToDictionary(d => d.Date);
+            foreach (var gap in todo)
+            {
+                var d = byDate[gap.Date];
+                object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
+                values = cost ? [.. values, d.CostUsd] : values;
+                table.Add(family ? [dataset.Name, .. values] : values);
+            }
 
-        table.Notes.AddRange(plan.Notes);
-        if (plan.Warning is not null)
-        {
-            context.Warn(plan.Warning);
+            table.Notes.AddRange(family ? plan.Notes.Select(n => $"{dataset.Name}: {n}") : plan.Notes);
+            if (plan.Warning is not null)
+            {
+                context.Warn(plan.Warning);
+            }
         }
 
         context.Render(table);
@@ -180,82 +210,108 @@ internal static class ProcessCommands
         var force = new Option<bool>("--force") { Description = "Ignore the retry limit, and redo a date that already succeeded." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask before redoing a successful date." };
         var maxDte = MaxDte();
+        var roots = new RootOption();
         var command = new Command("retry", "Retry failed dates: cleans partial artefacts first, shows the original error and the outcome.")
         {
             date, allFailed, since, lastN, force, yes, maxDte,
         };
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
             ApplyMaxDte(context, parse, maxDte);
-            var dataset = context.Dataset.Name;
+            var family = context.Choice.IsFamily;
             var chosen = new[] { parse.GetValue(date) is not null, parse.GetValue(allFailed), parse.GetValue(lastN) is not null }.Count(b => b);
             if (chosen != 1)
             {
                 throw new InvalidInputException("retry needs exactly one of: a DATE, --all-failed, or --last-n N.");
             }
 
+            if (parse.GetValue(lastN) is < 1)
+            {
+                throw new InvalidInputException("--last-n must be 1 or more.");
+            }
+
             await using var ledger = await context.OpenLedgerAsync(ct);
-            await ledger.RecoverExpiredAsync(dataset, ct);
-            var units = await ledger.ListUnitsAsync(dataset, null, null, null, ct);
-            List<UnitRecord> targets;
-            if (parse.GetValue(date) is { } text)
+            var datasets = await roots.SelectAsync(context, ledger, ct);
+            var work = new List<(IDataset Dataset, List<UnitRecord> Targets)>();
+            foreach (var dataset in datasets)
+            {
+                await ledger.RecoverExpiredAsync(dataset.Name, ct);
+                var units = await ledger.ListUnitsAsync(dataset.Name, null, null, null, ct);
+                work.Add((dataset, Targets(context, parse, units, date, lastN, since)));
+            }
+
+            if (parse.GetValue(date) is { } text && work.All(w => w.Targets.Count == 0))
             {
                 var day = DateInput.ParseDate(text, "date", context.Today);
-                var unit = units.FirstOrDefault(u => u.TradeDate == day)
-                    ?? throw new InvalidInputException($"{day:yyyy-MM-dd} was never attempted, so there is nothing to retry. Run: backfill process {day:yyyy-MM-dd}");
-                targets = [unit];
-            }
-            else if (parse.GetValue(lastN) is { } n)
-            {
-                targets = n < 1 ? throw new InvalidInputException("--last-n must be 1 or more.")
-                    : [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u)).OrderByDescending(u => u.TradeDate).Take(n)];
-            }
-            else
-            {
-                DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
-                targets = [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u) && (from is null || u.TradeDate >= from))];
+                throw new InvalidInputException($"{day:yyyy-MM-dd} was never attempted, so there is nothing to retry. Run: {DatasetRegistry.Command(context.Choice.Name, "process")} {day:yyyy-MM-dd}");
             }
 
             var forced = parse.GetValue(force);
-            if (targets.Count == 0)
+            var all = work.SelectMany(w => w.Targets).ToList();
+            if (all.Count == 0)
             {
                 context.Say("Nothing to retry.");
                 return ExitCodes.Ok;
             }
 
-            if (targets.Any(t => t.Status == UnitStatus.Success))
+            if (all.Any(t => t.Status == UnitStatus.Success))
             {
                 if (!forced)
                 {
-                    throw new InvalidInputException($"{targets[0].TradeDate:yyyy-MM-dd} already succeeded. To download it again, add --force.");
+                    throw new InvalidInputException($"{all.First(t => t.Status == UnitStatus.Success).TradeDate:yyyy-MM-dd} already succeeded. To download it again, add --force.");
                 }
 
-                await ConfirmAsync(context, parse.GetValue(yes), $"Redo {string.Join(", ", targets.Where(t => t.Status == UnitStatus.Success).Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))}, replacing the verified file(s)?", ct);
+                await ConfirmAsync(context, parse.GetValue(yes), $"Redo {string.Join(", ", all.Where(t => t.Status == UnitStatus.Success).Select(t => Named(t, family)))}, replacing the verified file(s)?", ct);
             }
 
-            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, targets.Select(t => t.TradeDate), ct);
-            var limited = targets.Where(t => t.AttemptCount >= settings.RetryLimit && t.Status == UnitStatus.Failed).ToList();
+            var (settings, _) = await ProcessingRun.PrepareAsync(context, ledger, all.Select(t => t.TradeDate), ct);
+            var limited = all.Where(t => t.AttemptCount >= settings.RetryLimit && t.Status == UnitStatus.Failed).ToList();
             if (limited.Count > 0 && !forced)
             {
                 throw new InvalidInputException(
-                    $"{string.Join(", ", limited.Select(t => t.TradeDate.ToString("yyyy-MM-dd", null)))} reached the retry limit ({settings.RetryLimit} attempts). Add --force to try anyway.");
+                    $"{string.Join(", ", limited.Select(t => Named(t, family)))} reached the retry limit ({settings.RetryLimit} attempts). Add --force to try anyway.");
             }
 
-            foreach (var t in targets)
+            foreach (var t in all)
             {
-                var removed = EnginePaths.DeletePartialStaging(settings.TempDirectory, dataset, t.TradeDate);
-                context.Say($"{t.TradeDate:yyyy-MM-dd}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
+                var removed = EnginePaths.DeletePartialStaging(settings.TempDirectory, t.Dataset, t.TradeDate);
+                context.Say($"{Named(t, family)}: was {t.Status.ToDb()} after {t.AttemptCount} attempt(s)" +
                             (t.LastErrorType is null ? string.Empty : $", last error {t.LastErrorType}: {t.LastErrorMessage}") +
                             (removed > 0 ? $"; removed {removed} partial staging file(s)" : string.Empty));
             }
 
             var adjust = AsConfigured;
-            return await ProcessingRun.RunAsync(context, ledger, settings, [.. targets.Select(t => t.TradeDate).Order()],
+            return await ProcessingRun.RunAsync(context, ledger, settings,
+                [.. work.Where(w => w.Targets.Count > 0).Select(w => (w.Dataset, (IReadOnlyList<DateOnly>)[.. w.Targets.Select(t => t.TradeDate).Order()]))],
                 o => adjust(o) with { AllowSuccessful = forced, IgnoreRetryLimit = forced }, ct);
         });
         return command;
     }
+
+    /// <summary>The units of one dataset that <c>retry</c> takes: the date asked for, the last N failed, or every failed one.</summary>
+    private static List<UnitRecord> Targets(
+        CommandContext context, ParseResult parse, IReadOnlyList<UnitRecord> units, Argument<string?> date, Option<int?> lastN, Option<string?> since)
+    {
+        if (parse.GetValue(date) is { } text)
+        {
+            var day = DateInput.ParseDate(text, "date", context.Today);
+            return units.FirstOrDefault(u => u.TradeDate == day) is { } unit ? [unit] : [];
+        }
+
+        if (parse.GetValue(lastN) is { } n)
+        {
+            return [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u)).OrderByDescending(u => u.TradeDate).Take(n)];
+        }
+
+        DateOnly? from = parse.GetValue(since) is { } s ? DateInput.ParseDate(s, "--since", context.Today) : null;
+        return [.. units.Where(u => u.Status is UnitStatus.Failed or UnitStatus.Interrupted && !Backfill.Engine.Cleanup.Retention.IsPruned(u) && (from is null || u.TradeDate >= from))];
+    }
+
+    /// <summary>A unit's date, with its dataset when a family's members are retried together.</summary>
+    private static string Named(UnitRecord unit, bool family) =>
+        family ? $"{unit.Dataset} {unit.TradeDate:yyyy-MM-dd}" : unit.TradeDate.ToString("yyyy-MM-dd", null);
 
     private static async Task ConfirmAsync(CommandContext context, bool yes, string question, CancellationToken ct)
     {
@@ -286,8 +342,15 @@ internal static class ProcessCommands
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
             var file = StopSignal.Request(settings.TempDirectory);
-            var running = await ledger.ListUnitsAsync(context.Dataset.Name, null, null, UnitStatus.Processing, ct);
-            context.Say($"Stop requested ({file}). {running.Count} date(s) in processing will finish their current expirations and stop within seconds.");
+            var running = 0;
+            // A family with no roots listed has nothing in processing (and the stop is already requested).
+            var choice = context.Choice;
+            foreach (var dataset in choice.IsFamily && choice.Family!.MemberKeys(settings).Count == 0 ? [] : choice.Select(settings, null))
+            {
+                running += (await ledger.ListUnitsAsync(dataset.Name, null, null, UnitStatus.Processing, ct)).Count;
+            }
+
+            context.Say($"Stop requested ({file}). {running} date(s) in processing will finish their current expirations and stop within seconds.");
             return ExitCodes.Ok;
         });
         return command;

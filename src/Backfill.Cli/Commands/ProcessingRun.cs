@@ -14,14 +14,22 @@ internal static class ProcessingRun
 {
     /// <param name="adjust">Changes to the processing options for this command (force, max DTE).</param>
     /// <param name="schedule">How the dates are worked through (default: a <see cref="RangeRunner"/>; <c>worker</c> passes a <see cref="UnitWorker"/>).</param>
-    public static async Task<int> RunAsync(
+    public static Task<int> RunAsync(
         CommandContext context, ILedger ledger, EffectiveSettings settings, IReadOnlyList<DateOnly> dates,
+        Func<ProcessingOptions, ProcessingOptions> adjust, CancellationToken ct,
+        Func<IUnitProcessor, IProcessingObserver, CancellationToken, Task<IReadOnlyList<UnitOutcome>>>? schedule = null) =>
+        RunAsync(context, ledger, settings, [(context.Dataset, dates)], adjust, ct, schedule);
+
+    /// <summary>
+    /// Runs each dataset's dates in turn (a family's members, one per root), with one stop signal for all: a stop ends
+    /// the dataset in flight and starts no further one. Exit 1 when any date failed.
+    /// </summary>
+    public static async Task<int> RunAsync(
+        CommandContext context, ILedger ledger, EffectiveSettings settings, IReadOnlyList<(IDataset Dataset, IReadOnlyList<DateOnly> Dates)> work,
         Func<ProcessingOptions, ProcessingOptions> adjust, CancellationToken ct,
         Func<IUnitProcessor, IProcessingObserver, CancellationToken, Task<IReadOnlyList<UnitOutcome>>>? schedule = null)
     {
-        var dataset = context.Dataset;
-        var options = adjust(ProcessingOptions.From(settings, dataset.Name, RetryPolicyTable.Default));
-        foreach (var directory in new[] { options.OutputDirectory, options.TempDirectory }.Where(d => !Backfill.Storage.Outputs.OutputStores.IsRemote(d)))
+        foreach (var directory in new[] { settings.OutputDirectory, settings.TempDirectory }.Where(d => !Backfill.Storage.Outputs.OutputStores.IsRemote(d)))
         {
             if (SettingValidator.WritableDirectoryProblem(directory) is { } problem)
             {
@@ -29,24 +37,44 @@ internal static class ProcessingRun
             }
         }
 
+        using var loggers = Operations.Create(context, settings);
+        using var stop = StopSignal.Watch(settings.TempDirectory, ct);
+        var exit = ExitCodes.Ok;
+        foreach (var (dataset, dates) in work.Where(w => w.Dates.Count > 0))
+        {
+            var code = await RunOneAsync(context, ledger, settings, dataset, dates, adjust, loggers, stop, context.Choice.IsFamily, schedule, ct);
+            exit = exit == ExitCodes.Failed || code == ExitCodes.Ok ? exit : code;
+            if (stop.Token.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        await AlertsCommand.NotifyAfterRunAsync(context, ledger, settings, loggers);
+        return exit;
+    }
+
+    private static async Task<int> RunOneAsync(
+        CommandContext context, ILedger ledger, EffectiveSettings settings, IDataset dataset, IReadOnlyList<DateOnly> dates,
+        Func<ProcessingOptions, ProcessingOptions> adjust, Microsoft.Extensions.Logging.ILoggerFactory loggers, StopSignal stop, bool named,
+        Func<IUnitProcessor, IProcessingObserver, CancellationToken, Task<IReadOnlyList<UnitOutcome>>>? schedule, CancellationToken ct)
+    {
+        var options = adjust(ProcessingOptions.From(settings, dataset.Name, RetryPolicyTable.Default));
         var recovered = (await ledger.RecoverExpiredAsync(dataset.Name, ct))
             .Concat(await DeadWorkers.RecoverAsync(ledger, dataset.Name, ct)).Distinct().Order().ToList();
         if (recovered.Count > 0)
         {
-            context.Warn($"{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
+            context.Warn($"{(named ? dataset.Name + ": " : string.Empty)}{recovered.Count} date(s) left in processing by a stopped worker were marked interrupted and will resume: {string.Join(", ", recovered.Select(d => d.ToString("yyyy-MM-dd", null)))}.");
         }
 
         using var metrics = MetricsPipeline.Start(OperationsSettings.Metrics(settings) with { Dataset = dataset.Name }, context.Warn);
-        using var loggers = Operations.Create(context, settings);
         await using var session = await ProcessingSession.OpenAsync(dataset, context.Host(ledger, loggers), settings, options, dates, ct);
-        using var stop = StopSignal.Watch(options.TempDirectory, ct);
         var runner = new RangeRunner(session.Processor, options.MaxConcurrentDates);
         var display = new ProgressDisplay(context, dataset.SubUnits);
         var outcomes = await display.RunAsync(observer => schedule is null
             ? runner.RunAsync(dates, new UnitMetricsObserver(dataset.Name, observer), stop.Token, CancellationToken.None)
             : schedule(session.Processor, new UnitMetricsObserver(dataset.Name, observer), stop.Token));
-        Summarise(context, dataset.SubUnits, outcomes);
-        await AlertsCommand.NotifyAfterRunAsync(context, ledger, settings, loggers);
+        Summarise(context, named ? $"Summary of {dataset.Name}" : "Summary", dataset.SubUnits, outcomes);
         var command = DatasetRegistry.Command(dataset.Name, string.Empty).TrimEnd();
         if (outcomes.Any(o => o.Kind == UnitOutcomeKind.Failed))
         {
@@ -68,7 +96,7 @@ internal static class ProcessingRun
         CommandContext context, ILedger ledger, IEnumerable<DateOnly> dates, CancellationToken ct)
     {
         var settings = await context.LoadSettingsAsync(ledger, ct);
-        var calendar = context.Dataset.Calendar;
+        var calendar = context.Choice.Calendar;
         var latest = GapAnalyzer.LatestCompleteSession(calendar, context.Environment.Time.GetUtcNow());
         foreach (var date in dates)
         {
@@ -78,9 +106,9 @@ internal static class ProcessingRun
         return (settings, latest);
     }
 
-    private static void Summarise(CommandContext context, SubUnitNoun subUnits, IReadOnlyList<UnitOutcome> outcomes)
+    private static void Summarise(CommandContext context, string title, SubUnitNoun subUnits, IReadOnlyList<UnitOutcome> outcomes)
     {
-        var table = new ResultTable("Summary", "date", "outcome", "rows", "bytes", subUnits.Many, "resumed", "requests", "seconds", "quality", "sha256", "message");
+        var table = new ResultTable(title, "date", "outcome", "rows", "bytes", subUnits.Many, "resumed", "requests", "seconds", "quality", "sha256", "message");
         foreach (var o in outcomes)
         {
             table.Add(o.Date, o.Kind.ToString().ToLowerInvariant(), o.Rows, o.FileBytes, o.SubUnits, o.SubUnitsResumed, o.ApiRequests,

@@ -63,7 +63,7 @@ public sealed record Observations(DateTimeOffset At, IReadOnlyList<DatasetObserv
     /// <summary>How long CPU use is measured for one observation.</summary>
     public static readonly TimeSpan CpuWindow = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Reads every registered dataset from the ledger (cheap aggregates and one pass over each calendar) and the machine.</summary>
+    /// <summary>Reads every registered dataset (and each family's configured members) from the ledger (cheap aggregates and one pass over each calendar) and the machine.</summary>
     public static async Task<Observations> ReadAsync(
         ILedger ledger, DatasetRegistry datasets, EffectiveSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -75,8 +75,9 @@ public sealed record Observations(DateTimeOffset At, IReadOnlyList<DatasetObserv
         var output = Task.Run(() => DiskState.Measure(settings.OutputDirectory), cancellationToken);
         var temp = Task.Run(() => DiskState.Measure(settings.TempDirectory), cancellationToken);
         var now = time.GetUtcNow();
-        var list = new List<DatasetObservation>(datasets.All.Count);
-        foreach (var dataset in datasets.All)
+        var all = datasets.Expand(settings);
+        var list = new List<DatasetObservation>(all.Count);
+        foreach (var dataset in all)
         {
             list.Add(await ReadDatasetAsync(ledger, dataset, settings, time, now, cancellationToken));
         }

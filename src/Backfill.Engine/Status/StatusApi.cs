@@ -43,7 +43,7 @@ public sealed class StatusApi(ILedger ledger, DatasetRegistry datasets, Effectiv
             totalBytes = summary.TotalBytes,
             lastActivity = summary.LastActivity,
             errorsLast24h = summary.ErrorsLast24h,
-            datasets = datasets.All.Select(d => d.Name),
+            datasets = datasets.Expand(settings).Select(d => d.Name),
         };
     }
 

@@ -9,7 +9,7 @@ namespace Backfill.Storage.Layout;
 /// e.g. <c>spx/2024/06/12/spx-options-2024-06-12.parquet</c>. Each dataset declares its own; nothing here knows a
 /// dataset. Hidden folders (such as <c>.incoming</c>) are never outputs.
 /// </summary>
-/// <param name="Folder">The first key segment, normally the dataset's name.</param>
+/// <param name="Folder">The first key segment(s), normally the dataset's name (<c>options/SPY</c> for a family's member).</param>
 /// <param name="FileStem">The file name before the date.</param>
 /// <param name="Extension">The file name's ending, with its dot (<c>.parquet</c>, <c>.csv.enc</c>).</param>
 public sealed record OutputLayout(string Folder, string FileStem, string Extension)
@@ -42,14 +42,15 @@ public sealed record OutputLayout(string Folder, string FileStem, string Extensi
     public bool TryParseKey(string key, out DateOnly date)
     {
         date = default;
-        var parts = key.Split('/');
-        if (parts.Length != 5 || parts[0] != Folder)
+        // The folder may have several segments (options/SPY): the four after it are YYYY/MM/DD/name.
+        var parts = key.StartsWith(Folder + "/", StringComparison.Ordinal) ? key[(Folder.Length + 1)..].Split('/') : [];
+        if (parts.Length != 4)
         {
             return false;
         }
 
         var stem = FileStem + "-";
-        var name = parts[4];
+        var name = parts[3];
         if (!name.StartsWith(stem, StringComparison.Ordinal) || !name.EndsWith(Extension, StringComparison.Ordinal)
             || name.Length < stem.Length + Extension.Length
             || !DateOnly.TryParseExact(name.AsSpan(stem.Length, name.Length - stem.Length - Extension.Length), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)

@@ -12,8 +12,9 @@ using Backfill.Storage.Layout;
 namespace Backfill.Engine.Datasets.Spx;
 
 /// <summary>
-/// <c>spx</c>: SPX and SPXW option greeks at one-minute intervals from the ThetaData terminal (API v2 or v3), one
-/// sorted Parquet file per NYSE trading date; each expiration is a resumable sub-unit.
+/// ThetaData option greeks at one-minute intervals from the terminal (API v2 or v3), one sorted Parquet file per NYSE
+/// trading date; each expiration is a resumable sub-unit. <c>spx</c> is its SPX+SPXW preset (<see cref="SpxDataset()"/>);
+/// the <c>options</c> family (<see cref="Options.OptionsFamily"/>) builds one per root with its own name and layout.
 /// </summary>
 public sealed class SpxDataset : IDataset, IListedMetrics
 {
@@ -26,9 +27,29 @@ public sealed class SpxDataset : IDataset, IListedMetrics
     /// <summary><c>spx/YYYY/MM/DD/spx-options-YYYY-MM-DD.parquet</c>.</summary>
     public static readonly OutputLayout OutputLayout = new(DatasetName, "spx-options", OutputLayout.Parquet);
 
-    public string Name => DatasetName;
+    private readonly IReadOnlyList<string> _roots;
 
-    public string Description => "SPX and SPXW option greeks, 1-minute, one file per trading date";
+    /// <summary>The <c>spx</c> dataset: SPX and SPXW in one file per date.</summary>
+    public SpxDataset()
+        : this(DatasetName, "SPX and SPXW option greeks, 1-minute, one file per trading date", OutputLayout, ["SPX", "SPXW"], SpxSettings.All,
+            new SpxDemo("one real-size SPX/SPXW day (2024-06-12, about 10 M rows) against the embedded ThetaData simulator (--scale 0.05: a quick one)", []))
+    {
+    }
+
+    /// <summary>The greeks of <paramref name="roots"/> under another name, layout and settings (a member of the options family).</summary>
+    internal SpxDataset(string name, string description, OutputLayout layout, IReadOnlyList<string> roots, IReadOnlyList<SettingDefinition> settings, IDatasetDemo? demo)
+    {
+        Name = name;
+        Description = description;
+        Layout = layout;
+        _roots = roots;
+        Settings = settings;
+        Demo = demo;
+    }
+
+    public string Name { get; }
+
+    public string Description { get; }
 
     public string Source => "ThetaData terminal (API v2/v3)";
 
@@ -36,11 +57,11 @@ public sealed class SpxDataset : IDataset, IListedMetrics
 
     public SubUnitNoun SubUnits { get; } = new("expiration", "expirations");
 
-    public OutputLayout Layout => OutputLayout;
+    public OutputLayout Layout { get; }
 
-    public IReadOnlyList<SettingDefinition> Settings => SpxSettings.All;
+    public IReadOnlyList<SettingDefinition> Settings { get; }
 
-    /// <summary>A real day: about 10 M rows over about 700 listed expirations, 35 bytes a row in Parquet, 400 k rows/s.</summary>
+    /// <summary>A real SPX day: about 10 M rows over about 700 listed expirations, 35 bytes a row in Parquet, 400 k rows/s.</summary>
     public DryRunDefaults DryRun { get; } = new(10_000_000, 700, 350_000_000, 25, SpxDayProducer.EstimatedBytesPerRow);
 
     public IReadOnlyList<string> CheckSettings(EffectiveSettings settings) => [];
@@ -49,7 +70,7 @@ public sealed class SpxDataset : IDataset, IListedMetrics
     {
         ArgumentNullException.ThrowIfNull(host);
         var source = SpxSourceFactory.Create(settings, options.Retry, host.Loggers);
-        return Task.FromResult<IUnitProducer>(new SpxDayProducer(source, SpxOptions.From(settings), options, host.Time, ownsSource: true));
+        return Task.FromResult<IUnitProducer>(new SpxDayProducer(source, SpxOptions.From(settings) with { Roots = _roots }, options, host.Time, layout: Layout, ownsSource: true));
     }
 
     /// <summary>Asks the terminal for its status once, with a short timeout and no retries.</summary>
@@ -73,12 +94,12 @@ public sealed class SpxDataset : IDataset, IListedMetrics
         SpxContentChecksum.OfFile,
         rowDatesCheck: static (path, date) => ParquetRowDates.CheckDateColumn(path, Parquet.SpxParquetSchema.TradeDate, "trade_date", date));
 
-    public IDatasetDemo Demo { get; } = new SpxDemo();
+    public IDatasetDemo? Demo { get; }
 
-    /// <summary>One real-size day against the embedded ThetaData simulator.</summary>
-    private sealed class SpxDemo : IDatasetDemo
+    /// <summary>One real-size day against the embedded ThetaData simulator, with <paramref name="extraSettings"/> (the options family's roots).</summary>
+    internal sealed class SpxDemo(string summary, IReadOnlyList<string> extraSettings, string command = "backfill") : IDatasetDemo
     {
-        public string Summary => "one real-size SPX/SPXW day (2024-06-12, about 10 M rows) against the embedded ThetaData simulator (--scale 0.05: a quick one)";
+        public string Summary => summary;
 
         public async Task<DemoSession> StartAsync(DemoRequest request, CancellationToken cancellationToken)
         {
@@ -94,18 +115,20 @@ public sealed class SpxDataset : IDataset, IListedMetrics
                     $"{Configuration.Settings.OutputDirectory}={parquet}",
                     $"{Configuration.Settings.TempDirectory}={Path.Combine(request.Folder, "temp")}",
                     $"{SpxSettings.MaxDte}={request.MaxDte.ToString(CultureInfo.InvariantCulture)}",
+                    .. extraSettings,
                 ],
                 [["process", date]],
                 db =>
                 {
-                    var file = Directory.EnumerateFiles(parquet, "*.parquet", SearchOption.AllDirectories).First();
+                    var files = Directory.EnumerateFiles(parquet, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                    var file = files[0];
                     return
                     [
                         string.Empty,
-                        $"Published {file}",
+                        .. files.Select(f => $"Published {f}"),
                         "Query it with any Parquet reader, e.g. DuckDB:",
                         $"  SELECT root, expiration, count(*) AS rows, avg(implied_vol) FROM '{file}' GROUP BY ALL ORDER BY ALL;",
-                        $"See the ledger with: backfill --db {db} list   (and: status, gaps --from {date}, verify)",
+                        $"See the ledger with: {command} --db {db} list   (and: status, gaps --from {date}, verify)",
                     ];
                 });
         }

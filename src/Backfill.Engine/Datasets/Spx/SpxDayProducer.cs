@@ -93,7 +93,7 @@ public sealed class SpxDayProducer : IUnitProducer
         }
 
         progress.Phase = "writing parquet";
-        var identity = new SpxFileIdentity(date, _source.Name, _source.Name.EndsWith("v3", StringComparison.Ordinal) ? "v3" : "v2");
+        var identity = new SpxFileIdentity(date, _source.Name, _source.Name.EndsWith("v3", StringComparison.Ordinal) ? "v3" : "v2", unit.Dataset);
         SpxParquetWriteResult? written = null;
         var published = await unit.Output.PublishAsync(_layout.KeyFor(date), async (temp, ct) =>
         {

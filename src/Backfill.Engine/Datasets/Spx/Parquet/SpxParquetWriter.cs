@@ -200,7 +200,7 @@ public sealed class SpxParquetWriter
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [ParquetMetadataKeys.Dataset] = SpxParquetMetadata.SpxDataset,
+            [ParquetMetadataKeys.Dataset] = identity.Dataset,
             [ParquetMetadataKeys.Date] = identity.TradeDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             [ParquetMetadataKeys.Source] = identity.Source,
             [ParquetMetadataKeys.ApiVersion] = identity.ApiVersion,
