@@ -97,6 +97,7 @@ public sealed class SpxDayProducer : IUnitProducer
         var published = await unit.Output.PublishAsync(_layout.KeyFor(date), async (temp, ct) =>
         {
             written = await new SpxParquetWriter().WriteAsync(stagedFiles, temp, identity, ct);
+            progress.Phase = "publishing";
             Backfill.Ledger.CrashPoint.Reach("publish.before-rename");
         }, null, abort);
 
