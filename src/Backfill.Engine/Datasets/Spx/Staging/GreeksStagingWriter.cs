@@ -21,6 +21,7 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
 
     private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold + 4096);
     private readonly FileStream _stream;
+    private readonly int[] _decimals = new int[11];
     private string? _root;
     private byte[] _rootJson = [];
     private bool _completed;
@@ -126,29 +127,29 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
         Literal(span, ref p, ",\"m\":"u8);
         Int(span, ref p, row.MsOfDay);
         Literal(span, ref p, ",\"b\":"u8);
-        Double(span, ref p, row.Bid);
+        Double(span, ref p, row.Bid, ref _decimals[0]);
         Literal(span, ref p, ",\"a\":"u8);
-        Double(span, ref p, row.Ask);
+        Double(span, ref p, row.Ask, ref _decimals[1]);
         Literal(span, ref p, ",\"dl\":"u8);
-        Double(span, ref p, row.Delta);
+        Double(span, ref p, row.Delta, ref _decimals[2]);
         Literal(span, ref p, ",\"th\":"u8);
-        Double(span, ref p, row.Theta);
+        Double(span, ref p, row.Theta, ref _decimals[3]);
         Literal(span, ref p, ",\"vg\":"u8);
-        Double(span, ref p, row.Vega);
+        Double(span, ref p, row.Vega, ref _decimals[4]);
         Literal(span, ref p, ",\"rh\":"u8);
-        Double(span, ref p, row.Rho);
+        Double(span, ref p, row.Rho, ref _decimals[5]);
         Literal(span, ref p, ",\"ep\":"u8);
-        Double(span, ref p, row.Epsilon);
+        Double(span, ref p, row.Epsilon, ref _decimals[6]);
         Literal(span, ref p, ",\"lm\":"u8);
-        Double(span, ref p, row.Lambda);
+        Double(span, ref p, row.Lambda, ref _decimals[7]);
         Literal(span, ref p, ",\"iv\":"u8);
-        Double(span, ref p, row.ImpliedVol);
+        Double(span, ref p, row.ImpliedVol, ref _decimals[8]);
         Literal(span, ref p, ",\"ie\":"u8);
-        Double(span, ref p, row.IvError);
+        Double(span, ref p, row.IvError, ref _decimals[9]);
         Literal(span, ref p, ",\"m2\":"u8);
         Int(span, ref p, row.MsOfDay2);
         Literal(span, ref p, ",\"u\":"u8);
-        Double(span, ref p, row.UnderlyingPrice);
+        Double(span, ref p, row.UnderlyingPrice, ref _decimals[10]);
         Literal(span, ref p, "}\n"u8);
         _buffer.Advance(p);
     }
@@ -170,11 +171,12 @@ public sealed class GreeksStagingWriter : IAsyncDisposable
         p += written;
     }
 
-    private static void Double(Span<byte> span, ref int p, double value)
+    /// <param name="decimals">The column's decimals so far (see <see cref="ExactDecimal.TryFormat(double, Span{byte}, ref int, out int)"/>).</param>
+    private static void Double(Span<byte> span, ref int p, double value, ref int decimals)
     {
         // JSON has no NaN/Infinity literals: those are written as strings.
         int written;
-        if (ExactDecimal.TryFormat(value, span[p..], out written))
+        if (ExactDecimal.TryFormat(value, span[p..], ref decimals, out written))
         {
             p += written;
         }
