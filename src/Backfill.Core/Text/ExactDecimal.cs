@@ -29,6 +29,61 @@ public static class ExactDecimal
     /// <param name="consumed">Bytes of <paramref name="s"/> that form the number.</param>
     public static bool TryParse(ReadOnlySpan<byte> s, out double value, out int consumed)
     {
+        // The common shape first: [-]digits[.digits], 19 digits at most in all (so w cannot overflow and has at most 19
+        // significant digits), no leading zero before other integer digits, no exponent. Anything else, and any value
+        // past 2^53, takes the general walk below, which gives the same answer for this shape.
+        var i = 0;
+        var negative = false;
+        if (s.Length > 0 && s[0] == (byte)'-')
+        {
+            negative = true;
+            i = 1;
+        }
+
+        var start = i;
+        ulong w = 0;
+        uint d;
+        while ((uint)i < (uint)s.Length && (d = (uint)(s[i] - '0')) <= 9)
+        {
+            w = (w * 10) + d;
+            i++;
+        }
+
+        var integerDigits = i - start;
+        var fractionDigits = 0;
+        if ((uint)i < (uint)s.Length && s[i] == (byte)'.')
+        {
+            i++;
+            var fractionStart = i;
+            while ((uint)i < (uint)s.Length && (d = (uint)(s[i] - '0')) <= 9)
+            {
+                w = (w * 10) + d;
+                i++;
+            }
+
+            fractionDigits = i - fractionStart;
+        }
+
+        if (integerDigits == 0 || (integerDigits > 1 && s[start] == (byte)'0') || (i > start + integerDigits && fractionDigits == 0)
+            || integerDigits + fractionDigits > 19 || w > 1UL << 53 || ((uint)i < (uint)s.Length && (s[i] | 0x20) == (byte)'e'))
+        {
+            return TryParseGeneral(s, out value, out consumed);
+        }
+
+        double fast = w;
+        if (fractionDigits > 0 && w != 0)
+        {
+            fast /= Pow10[fractionDigits];
+        }
+
+        value = negative ? -fast : fast;
+        consumed = i;
+        return true;
+    }
+
+    /// <summary><see cref="TryParse"/> for every shape: leading zeros, exponents, digits past 19 that are zeros.</summary>
+    private static bool TryParseGeneral(ReadOnlySpan<byte> s, out double value, out int consumed)
+    {
         value = 0;
         consumed = 0;
         var i = 0;

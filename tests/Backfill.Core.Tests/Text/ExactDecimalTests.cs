@@ -114,3 +114,70 @@ public sealed class ExactDecimalTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(value));
     }
 }
+
+public sealed class ExactDecimalParseShapesTests
+{
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("-0.0000", true)]
+    [InlineData("007", true)]
+    [InlineData("1.", false)]
+    [InlineData("-", false)]
+    [InlineData(".5", false)]
+    [InlineData("+1", false)]
+    [InlineData("12345678901234567890", false)]
+    [InlineData("1234567890.1234567890", false)]
+    [InlineData("0.00000000000000000001", true)]
+    [InlineData("2.5e3", true)]
+    [InlineData("5421.37", true)]
+    public void Every_shape_agrees_with_the_framework_or_is_declined(string text, bool accepted)
+    {
+        var bytes = Encoding.ASCII.GetBytes(text + ",");
+        Assert.Equal(accepted, ExactDecimal.TryParse(bytes, out var value, out var consumed));
+        if (accepted)
+        {
+            var number = text[..consumed];
+            Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(number, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(value));
+        }
+    }
+
+    [Fact]
+    public void Random_digit_strings_agree_with_the_framework_whenever_accepted()
+    {
+        var rng = new Random(29);
+        var accepted = 0;
+        for (var n = 0; n < 200_000; n++)
+        {
+            var text = new StringBuilder();
+            if (rng.Next(4) == 0)
+            {
+                text.Append('-');
+            }
+
+            var integer = rng.Next(1, 12);
+            for (var j = 0; j < integer; j++)
+            {
+                text.Append((char)('0' + rng.Next(10)));
+            }
+
+            if (rng.Next(3) > 0)
+            {
+                text.Append('.');
+                var fraction = rng.Next(1, 12);
+                for (var j = 0; j < fraction; j++)
+                {
+                    text.Append((char)('0' + rng.Next(10)));
+                }
+            }
+
+            var s = text.ToString();
+            if (ExactDecimal.TryParse(Encoding.ASCII.GetBytes(s), out var value, out var consumed))
+            {
+                accepted++;
+                Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(s[..consumed], CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(value));
+            }
+        }
+
+        Assert.True(accepted > 100_000, $"only {accepted} accepted");
+    }
+}
