@@ -90,6 +90,13 @@ internal static class Measure
         return result;
     }
 
+    /// <summary>CPU seconds (user + system, every thread) this process has used so far.</summary>
+    public static double ProcessCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
     public static string Mb(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MB";
 
     private static long? StatusKb(string key)

@@ -150,7 +150,7 @@ internal sealed class V2GreeksParser : GreeksResponseParser
                 case JsonTokenType.Number:
                     if (field is { } f)
                     {
-                        Row.Set(f, reader.GetDouble());
+                        Row.Set(f, GetDouble(ref reader));
                     }
 
                     break;

@@ -128,7 +128,7 @@ internal sealed class V3GreeksParser : GreeksResponseParser
                 case >= 0:
                     if (reader.TokenType == JsonTokenType.Number)
                     {
-                        Row.Set((GreeksField)field, reader.GetDouble());
+                        Row.Set((GreeksField)field, GetDouble(ref reader));
                     }
                     else
                     {

@@ -37,6 +37,46 @@ public sealed class StagingTests
     }
 
     [Fact]
+    public async Task Terminal_precision_and_full_precision_doubles_round_trip_bit_for_bit()
+    {
+        using var dir = new TempDirectory();
+        var exp = new DateOnly(2024, 6, 14);
+        var rng = new Random(23);
+        var rows = new List<OptionGreeksRow>();
+        for (var i = 0; i < 5000; i++)
+        {
+            // Mostly what the terminal sends (cents, 4-decimal greeks), every 7th row with 17 significant digits.
+            double Greek() => i % 7 == 0 ? (rng.NextDouble() - 0.5) * 3 : Math.Round((rng.NextDouble() - 0.5) * 3, 4);
+            double Price() => i % 7 == 0 ? rng.NextDouble() * 900 : Math.Round(rng.NextDouble() * 900, 2);
+            var bid = Price();
+            rows.Add(TestRows.Row("SPXW", exp, 5000_000 + (i * 5_000), 'C', 34_200_000, bid) with
+            {
+                Ask = bid + 0.05, Delta = Greek(), Theta = Greek(), Vega = Greek(), Rho = Greek(), Epsilon = Greek(), Lambda = Greek() * 100,
+                ImpliedVol = Math.Abs(Greek()), IvError = Greek() / 1000, UnderlyingPrice = Math.Round(5421.37 + (i % 100 / 100.0), 2),
+            });
+        }
+
+        await TestRows.WriteStagingAsync(dir.Path, "SPXW", exp, rows, Ct);
+        var read = new List<OptionGreeksRow>();
+        await foreach (var row in GreeksStagingReader.ReadAllAsync(dir.Combine("SPXW-20240614.ndjson"), Ct))
+        {
+            read.Add(row);
+        }
+
+        Assert.Equal(rows.Count, read.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i], read[i]);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(rows[i].IvError), BitConverter.DoubleToInt64Bits(read[i].IvError));
+        }
+
+        // Terminal-precision values are written as plain decimals (no exponent): the second line is such a row.
+        var second = File.ReadLines(dir.Combine("SPXW-20240614.ndjson")).Skip(1).First();
+        Assert.DoesNotContain("E", second, StringComparison.Ordinal);
+        Assert.Contains(",\"u\":5421.38}", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Part_file_is_not_complete_and_is_deleted_on_resume()
     {
         using var dir = new TempDirectory();

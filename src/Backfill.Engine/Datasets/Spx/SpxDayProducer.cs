@@ -99,6 +99,7 @@ public sealed class SpxDayProducer : IUnitProducer
         {
             written = await new SpxParquetWriter(new SpxParquetWriterOptions { ExpectedBarsPerContract = ExpectedBars(date, _spx.IntervalMs) })
                 .WriteAsync(stagedFiles, temp, identity, ct);
+            progress.Phase = "publishing";
             Backfill.Ledger.CrashPoint.Reach("publish.before-rename");
         }, null, abort);
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using Backfill.Core.Text;
 
 namespace Backfill.Engine.Datasets.Spx.Staging;
 
@@ -65,137 +66,9 @@ internal static class GreeksLineFastParser
         return true;
     }
 
-    /// <summary>
-    /// Clinger's fast path for a JSON number: when the decimal significand w fits in 53 bits and the decimal exponent
-    /// q is within ±22, w and 10^|q| are exact doubles and one IEEE multiplication or division rounds correctly, so
-    /// the result equals what any correct parser returns. Prices with cents and greeks with a few decimals always
-    /// qualify; anything else (17 significant digits, large exponents, non-JSON syntax) returns false and goes to
-    /// <see cref="Utf8Parser"/>.
-    /// </summary>
-    internal static bool TryParseExactDouble(ReadOnlySpan<byte> s, out double value, out int consumed)
-    {
-        value = 0;
-        consumed = 0;
-        var i = 0;
-        var negative = false;
-        if (i < s.Length && s[i] == (byte)'-')
-        {
-            negative = true;
-            i++;
-        }
-
-        if (i >= s.Length)
-        {
-            return false;
-        }
-
-        ulong w = 0;
-        var significant = 0;
-        var exponent = 0;
-        if (s[i] == (byte)'0')
-        {
-            i++;
-        }
-        else if ((uint)(s[i] - '1') <= 8)
-        {
-            while (i < s.Length && (uint)(s[i] - '0') <= 9)
-            {
-                if (++significant > 19)
-                {
-                    return false;
-                }
-
-                w = (w * 10) + (uint)(s[i] - '0');
-                i++;
-            }
-        }
-        else
-        {
-            return false;
-        }
-
-        if (i < s.Length && s[i] == (byte)'.')
-        {
-            i++;
-            var fractionStart = i;
-            while (i < s.Length && (uint)(s[i] - '0') <= 9)
-            {
-                if (w != 0 || s[i] != (byte)'0')
-                {
-                    if (++significant > 19)
-                    {
-                        return false;
-                    }
-                }
-
-                w = (w * 10) + (uint)(s[i] - '0');
-                exponent--;
-                i++;
-            }
-
-            if (i == fractionStart)
-            {
-                return false;
-            }
-        }
-
-        if (i < s.Length && (s[i] | 0x20) == (byte)'e')
-        {
-            i++;
-            var negativeExponent = false;
-            if (i < s.Length && s[i] is (byte)'-' or (byte)'+')
-            {
-                negativeExponent = s[i] == (byte)'-';
-                i++;
-            }
-
-            var digitsStart = i;
-            var e = 0;
-            while (i < s.Length && (uint)(s[i] - '0') <= 9)
-            {
-                if (i - digitsStart >= 4)
-                {
-                    return false;
-                }
-
-                e = (e * 10) + (s[i] - '0');
-                i++;
-            }
-
-            if (i == digitsStart)
-            {
-                return false;
-            }
-
-            exponent += negativeExponent ? -e : e;
-        }
-
-        if (w > 1UL << 53)
-        {
-            return false;
-        }
-
-        double result = w;
-        if (w != 0 && exponent != 0)
-        {
-            if (exponent is < -22 or > 22)
-            {
-                return false;
-            }
-
-            result = exponent > 0 ? result * Pow10[exponent] : result / Pow10[-exponent];
-        }
-
-        value = negative ? -result : result;
-        consumed = i;
-        return true;
-    }
-
-    private static readonly double[] Pow10 =
-    [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-        1e20, 1e21, 1e22,
-    ];
+    /// <summary>The exact fast path of <see cref="ExactDecimal.TryParse"/> (Clinger's; false leaves the text to <see cref="Utf8Parser"/>).</summary>
+    internal static bool TryParseExactDouble(ReadOnlySpan<byte> s, out double value, out int consumed) =>
+        ExactDecimal.TryParse(s, out value, out consumed);
 
     private static bool Int(ReadOnlySpan<byte> line, ref int p, out int value)
     {

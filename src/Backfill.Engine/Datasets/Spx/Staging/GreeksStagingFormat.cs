@@ -6,8 +6,8 @@ namespace Backfill.Engine.Datasets.Spx.Staging;
 /// The stable field names of a staged greeks line. One JSON object per line, fields written in this order:
 /// <c>{"d":20240102,"r":"SPXW","e":20240119,"k":4700000,"c":"C","m":34200000,"b":1.5,"a":1.6,"dl":0.5,
 /// "th":-0.1,"vg":0.2,"rh":0.01,"ep":-0.01,"lm":12.5,"iv":0.15,"ie":0,"m2":34200000,"u":4700.5}</c>.
-/// Dates are <c>yyyyMMdd</c> integers, strikes are thousandths of a dollar, doubles use the shortest text that
-/// round-trips exactly; non-finite doubles are written as the strings <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>.
+/// Dates are <c>yyyyMMdd</c> integers, strikes are thousandths of a dollar, doubles are the shortest plain decimal
+/// that reads back to the same bits, else the shortest round-trip text; non-finite doubles are written as the strings <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>.
 /// Renaming a field is a format change: readers of older staging files would reject every line.
 /// </summary>
 internal static class GreeksStagingFormat
