@@ -116,11 +116,7 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
         Assert.Contains("2024-06-13", gaps.Out, StringComparison.Ordinal);
 
         // The ledger is lost: rebuilt from the objects in the bucket alone.
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.GetFiles(cli.Folder, Path.GetFileName(cli.Db) + "*"))
-        {
-            File.Delete(file);
-        }
+        LoseLedger(cli);
 
         var rebuild = await cli.RunAsync(["ledger", "rebuild", "--format", "json", .. spx]);
         Assert.True(rebuild.ExitCode == 0, rebuild.ToString());
@@ -290,6 +286,99 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
         Assert.Contains("'s3://backfill-test/exports/fop.csv' is not a local file", refused.Error, StringComparison.Ordinal);
         Assert.Equal(keysBefore, await AllKeysAsync());
         Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "s3:")));
+    }
+
+    [Fact]
+    public async Task Ohlcv_outputs_in_a_bucket_are_backed_up_to_a_local_folder_and_recovered_into_the_bucket_from_it_or_in_place()
+    {
+        await ServerAsync();
+        await using var alpha = await Backfill.Simulators.AlphaVantage.AlphaVantageSimulator.StartAsync(
+            new Backfill.Simulators.AlphaVantage.AlphaVantageSimulatorOptions { Today = new DateOnly(2025, 6, 30) }, 0, Ct);
+        using var cli = new CliRunner(new DateTimeOffset(2025, 6, 30, 23, 0, 0, TimeSpan.Zero));
+        cli.Env["ALPHA_VANTAGE_API_KEY"] = "av-backup-test-key";
+        cli.Env["BACKFILL_OHLCV_KEYFILE"] = Path.Combine(cli.Folder, "keys", "ohlcv-keys.json");
+        string[] ohlcv =
+        [
+            "--dataset", "ohlcv",
+            "--set", $"alphavantage.baseUrl={alpha.BaseAddress.ToString().TrimEnd('/')}",
+            "--set", "alphavantage.minIntervalMs=0",
+            "--set", "ohlcv.symbols=AAPL,MSFT",
+            "--set", "processing.startDate=2025-06-02",
+            "--set", "processing.outputDirectory=s3://backfill-test/av",
+            "--set", $"processing.tempDirectory={Path.Combine(cli.Folder, "temp")}",
+        ];
+        Assert.Equal(0, (await cli.RunAsync("keys", "init")).ExitCode);
+        var run = await cli.RunAsync(["process-range", "2025-06-23", "2025-06-25", .. ohlcv]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var objects = await AllKeysAsync();
+        Assert.Equal(3, objects.Count);
+        var original = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var bucket = new S3Bucket(S3TestServer.Bucket, new S3ConnectionOptions(_server!.Endpoint, "us-east-1", true));
+        foreach (var key in objects)
+        {
+            original[key] = (await bucket.HeadAsync(key, Ct))!.Metadata["sha256"];
+        }
+
+        // No folder beside a bucket: the destination must be given.
+        var noDestination = await cli.RunAsync(["backup", "create", .. ohlcv]);
+        Assert.Equal(2, noDestination.ExitCode);
+        Assert.Contains("--to FOLDER", noDestination.Error, StringComparison.Ordinal);
+
+        var backups = Path.Combine(cli.Folder, "backups");
+        var create = await cli.RunAsync(["backup", "create", "--to", backups, "--format", "json", .. ohlcv]);
+        Assert.True(create.ExitCode == 0, create.ToString());
+        Assert.Equal(3, create.Json().EnumerateArray().Count(r => r.GetProperty("status").GetString() == "ok"));
+        var backup = Assert.Single(Directory.GetDirectories(backups, "ohlcv-backup-*"));
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(backup, "manifest.json"), Ct)).RootElement;
+        Assert.Equal(
+            original.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key["av/ohlcv/".Length..], p.Value)),
+            manifest.GetProperty("files").EnumerateArray().Select(f => (f.GetProperty("path").GetString()!, f.GetProperty("sha256").GetString()!)));
+        var verifyBackup = await cli.RunAsync(["backup", "verify", backup, .. ohlcv]);
+        Assert.True(verifyBackup.ExitCode == 0, verifyBackup.ToString());
+
+        // The bucket's objects and the ledger are lost; recover --from puts the same bytes back and registers them.
+        foreach (var key in objects)
+        {
+            await bucket.DeleteAsync(key, Ct);
+        }
+
+        LoseLedger(cli);
+        var recover = await cli.RunAsync(["recover", "--from", backup, "--format", "json", .. ohlcv]);
+        Assert.True(recover.ExitCode == 0, recover.ToString());
+        Assert.All(recover.Json().EnumerateArray(), r => Assert.Equal("restored", r.GetProperty("status").GetString()));
+        Assert.Equal(objects, await AllKeysAsync());
+        foreach (var key in objects)
+        {
+            Assert.Equal(original[key], (await bucket.HeadAsync(key, Ct))!.Metadata["sha256"]);
+        }
+
+        var list = await cli.RunAsync(["list", "--format", "json", .. ohlcv]);
+        Assert.All(list.Json().EnumerateArray(), r => Assert.StartsWith("s3://backfill-test/av/ohlcv/", r.GetProperty("file").GetString(), StringComparison.Ordinal));
+        var verify = await cli.RunAsync(["verify", "--deep", .. ohlcv]);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+
+        // Objects copied back by hand: recover without --from re-links them from the bucket.
+        LoseLedger(cli);
+        var inPlace = await cli.RunAsync(["recover", "--format", "json", .. ohlcv]);
+        Assert.True(inPlace.ExitCode == 0, inPlace.ToString());
+        Assert.Equal(3, inPlace.Json().EnumerateArray().Count(r => r.GetProperty("status").GetString() == "relinked"));
+        var again = await cli.RunAsync(["recover", "--format", "json", .. ohlcv]);
+        Assert.Equal(3, again.Json().EnumerateArray().Count(r => r.GetProperty("status").GetString() == "already-current"));
+        Assert.Equal(objects, await AllKeysAsync());
+
+        // keys check|rotate still work on a local folder only.
+        var keys = await cli.RunAsync(["keys", "check", .. ohlcv]);
+        Assert.Equal(2, keys.ExitCode);
+        Assert.Contains("local output folder only", keys.Error, StringComparison.Ordinal);
+    }
+
+    private static void LoseLedger(CliRunner cli)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(cli.Folder, Path.GetFileName(cli.Db) + "*"))
+        {
+            File.Delete(file);
+        }
     }
 
     private static Process StartChild(IEnumerable<string> args, IReadOnlyDictionary<string, string?> env)
