@@ -277,7 +277,7 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_corrupted_object_fails_verify_and_cleanup_failed_outputs_deletes_it_and_reopens_its_date()
+    public async Task A_corrupted_object_fails_verify_cleanup_failed_outputs_deletes_it_and_reopens_its_date_and_retention_prunes_objects()
     {
         var server = await ServerAsync();
         using var cli = new CliRunner { Datasets = DatasetRegistry.Default.With(new TinyDataset.TinyDataset()) };
@@ -308,6 +308,12 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
         Assert.DoesNotContain("2024-06-04", gaps.Out, StringComparison.Ordinal);
         var again = await cli.RunAsync(["verify", .. tiny]);
         Assert.True(again.ExitCode == 0, again.ToString());
+
+        // Retention deletes the objects of dates past the period (the runner's clock is 2024-12-31).
+        var retention = await cli.RunAsync(["cleanup", "--older-than", "30", "--format", "json", .. tiny]);
+        Assert.True(retention.ExitCode == 0, retention.ToString());
+        Assert.Equal($"s3://{S3TestServer.Bucket}/{keys.Single(k => k != bad)}", Assert.Single(retention.Json().EnumerateArray()).GetProperty("path").GetString());
+        Assert.Empty(await AllKeysAsync());
     }
 
     [Fact]
