@@ -23,7 +23,7 @@ public sealed record S3PendingUpload(string Key, string UploadId, DateTimeOffset
 
 /// <summary>
 /// One bucket through the official AWS SDK: SigV4, the standard credential chain, ListObjectsV2 paging, streamed and
-/// ranged GETs, single and multipart uploads with a SHA-256 checksum the server checks where it supports it. The
+/// ranged GETs, multipart uploads with a SHA-256 checksum the server checks where it supports it. The
 /// SDK's own retries are off; every request goes through the project's retry table (throttling, resets and server
 /// errors retried; refused credentials never), and every failure leaves as a typed <see cref="BackfillException"/>.
 /// </summary>
@@ -161,33 +161,16 @@ public sealed class S3Bucket : IDisposable
         }, cancellationToken);
 
     /// <summary>
-    /// Uploads a local file to <paramref name="key"/> with its SHA-256 (hex) as <c>x-amz-checksum-sha256</c>, which S3
-    /// checks, and as <c>x-amz-meta-sha256</c>; in parts above <see cref="S3ConnectionOptions.MultipartThreshold"/>.
+    /// Uploads a local file to <paramref name="key"/> as a multipart upload (one part up to
+    /// <see cref="S3ConnectionOptions.PartSize"/>), each part with its SHA-256 as <c>x-amz-checksum-sha256</c>, which S3
+    /// checks (for a one-part file that is the whole file's SHA-256); the file's SHA-256 (hex) goes in the metadata the
+    /// caller gives. Multipart and not a single PUT because the object then becomes visible only when the completion
+    /// succeeds on every S3-compatible store: some (s3rver) write a PUT's body in place, so a PUT cut off mid-body leaves
+    /// a truncated object at the key, while an unfinished multipart upload never shows. A failed upload is aborted; one
+    /// killed with the process stays as an incomplete upload for <c>backfill cleanup --temp-files</c>.
     /// </summary>
-    public async Task PutFileAsync(string key, string path, string sha256Hex, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
-    {
-        var size = new FileInfo(path).Length;
-        if (size > _options.MultipartThreshold)
-        {
-            await PutMultipartAsync(key, path, size, metadata, cancellationToken);
-            return;
-        }
-
-        await RunAsync("PUT", key, async ct =>
-        {
-            var request = new PutObjectRequest
-            {
-                BucketName = Name,
-                Key = key,
-                FilePath = path,
-                UseChunkEncoding = false,
-                ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256Hex)),
-            };
-            AddMetadata(request.Metadata, metadata);
-            await _client.PutObjectAsync(request, ct);
-            return true;
-        }, cancellationToken);
-    }
+    public Task PutFileAsync(string key, string path, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        PutMultipartAsync(key, path, new FileInfo(path).Length, metadata, cancellationToken);
 
     /// <summary>
     /// Copies <paramref name="sourceKey"/> to <paramref name="destinationKey"/> with its metadata. With
@@ -292,7 +275,8 @@ public sealed class S3Bucket : IDisposable
         {
             var parts = new List<PartETag>();
             var number = 1;
-            for (long offset = 0; offset < size; offset += _options.PartSize, number++)
+            // An empty file is one empty part.
+            for (long offset = 0; offset < size || number == 1; offset += _options.PartSize, number++)
             {
                 var length = Math.Min(_options.PartSize, size - offset);
                 var checksum = Convert.ToBase64String(await HashRangeAsync(path, offset, length, cancellationToken));

@@ -27,8 +27,6 @@ public sealed record S3ConnectionOptions(Uri? Endpoint = null, string? Region = 
     /// <summary>Keys asked for per ListObjectsV2 page (S3's maximum is 1000).</summary>
     public int ListPageSize { get; init; } = 1000;
 
-    /// <summary>Files larger than this are uploaded in parts (a single PUT takes at most 5 GiB).</summary>
-    public long MultipartThreshold { get; init; } = 256L << 20;
 
     /// <summary>Size of one part of a multipart upload (S3's minimum is 5 MiB, except for the last part).</summary>
     public long PartSize { get; init; } = 64L << 20;

@@ -6,7 +6,8 @@ namespace Backfill.Tests.Shared;
 
 /// <summary>
 /// A loopback TCP proxy between the AWS SDK and a test S3 server that injects faults into chosen requests: a 503
-/// SlowDown answer, or a request body cut off halfway (the connection closed mid-PUT). Every request is sent upstream
+/// SlowDown answer, a request body cut off halfway (the connection closed mid-PUT), or a request held halfway through
+/// its body until the client goes away (to kill a process while its upload is in flight). Every request is sent upstream
 /// with <c>Connection: close</c>, so each arrives on its own connection and can be matched by its request line.
 /// </summary>
 internal sealed class S3FaultProxy : LoopbackTcpServer
@@ -26,7 +27,15 @@ internal sealed class S3FaultProxy : LoopbackTcpServer
     {
         SlowDown,
         CutBody,
+
+        /// <summary>Half the body is sent to the server, then the request is held (<see cref="Stalled"/> completes) until the client closes.</summary>
+        Stall,
     }
+
+    private readonly TaskCompletionSource<string> _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the request line when a <see cref="Fault.Stall"/> request has sent half its body to the server.</summary>
+    public Task<string> Stalled => _stalled.Task;
 
     public Uri Endpoint { get; }
 
@@ -97,7 +106,7 @@ internal sealed class S3FaultProxy : LoopbackTcpServer
                 var lines = head.Split("\r\n").Where(l => !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase)).ToList();
                 lines.Insert(lines.Count - 2, "Connection: close");
                 await up.WriteAsync(Encoding.ASCII.GetBytes(string.Join("\r\n", lines)));
-                if (fault == Fault.CutBody)
+                if (fault is Fault.CutBody or Fault.Stall)
                 {
                     var length = long.Parse(lines.First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
                     var half = length / 2;
@@ -114,6 +123,19 @@ internal sealed class S3FaultProxy : LoopbackTcpServer
 
                         await up.WriteAsync(chunk.AsMemory(0, read));
                         sent += read;
+                    }
+
+                    if (fault == Fault.Stall)
+                    {
+                        _stalled.TrySetResult(requestLine);
+
+                        // Hold the rest of the body until the client is gone, then drop the server's connection mid-body.
+                        while (await downstream.ReadAsync(chunk) > 0)
+                        {
+                        }
+
+                        upstream.Client.LingerState = new LingerOption(true, 0);
+                        return;
                     }
 
                     client.Client.LingerState = new LingerOption(true, 0);

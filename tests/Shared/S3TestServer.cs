@@ -29,6 +29,9 @@ internal sealed class S3TestServer : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
+    /// <summary>The server's data folder (what it keeps on disk, for tests that look behind the API).</summary>
+    public string Folder => _folder;
+
     // s3rver's continuation tokens are DES-encrypted; OpenSSL 3 keeps DES in its legacy provider, hence the node flag.
 
     /// <summary>Starts a server, or skips the calling test with the reason when node or s3rver is missing.</summary>

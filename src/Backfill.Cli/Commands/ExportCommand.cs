@@ -28,6 +28,11 @@ internal static class ExportCommand
             var exporter = dataset as IRangeExporter ?? throw new InvalidInputException(
                 $"export: the {dataset.Name} dataset has no combined export (its files are read directly). Datasets with one: {string.Join(", ", exporters.Select(d => d.Name))}.");
 
+            if (parse.GetValue(output) is { } requested)
+            {
+                LocalPath(requested);
+            }
+
             var (fromOption, toOption) = range.Read(context);
             await using var ledger = await context.OpenLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
@@ -48,7 +53,7 @@ internal static class ExportCommand
                 return ExitCodes.Ok;
             }
 
-            var file = await ExportFile.WriteAsync(path, result.Text, ct);
+            var file = await ExportFile.WriteAsync(LocalPath(path), result.Text, ct);
             var table = new ResultTable("Export", "path", "from", "to", "dates", "options", "missing_sessions", "bytes", "sha256");
             table.Add(file.Path, result.Dates[0], result.Dates[^1], result.Dates.Count, result.Columns.Count - 2, result.MissingSessions.Count, file.SizeBytes, file.Sha256);
             table.Notes.Add($"Columns: {string.Join(", ", result.Columns)}.");
@@ -56,5 +61,24 @@ internal static class ExportCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The local file <c>--output</c> names. The export is a file for a person or another program, written where the
+    /// command runs, by design: it reads the outputs through the store (a bucket too) but never writes into one.
+    /// </summary>
+    private static string LocalPath(string path)
+    {
+        var scheme = Backfill.Storage.Outputs.OutputStores.SchemeOf(path);
+        if (scheme == "file")
+        {
+            return new Uri(path).LocalPath;
+        }
+
+        return scheme is null
+            ? path
+            : throw new InvalidInputException(
+                $"export --output: '{Core.Time.DateInput.Printable(path)}' is not a local file; export writes a local file (or stdout without --output) " +
+                "even when the outputs are in a bucket. Pass a local path (--output export.csv) and copy the file to the bucket with your S3 client.");
     }
 }

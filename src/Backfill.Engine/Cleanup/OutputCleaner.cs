@@ -112,7 +112,8 @@ public sealed class OutputCleaner(ILedger ledger, TimeProvider? time = null, IOu
     {
         var units = (await ledger.ListUnitsAsync(dataset, null, null, null, cancellationToken)).ToDictionary(u => u.TradeDate);
         var now = _time.GetUtcNow();
-        var live = units.Values.Count(u => u.Status == UnitStatus.Processing && u.LeaseExpiresAt > now);
+        // A unit a dead process on this host left in processing is not live, whatever its lease says: its temp files are leftovers.
+        var live = units.Values.Count(u => u.Status == UnitStatus.Processing && u.LeaseExpiresAt > now && !WorkerIdentity.IsDeadLocalOwner(u.Owner));
         var stagingRoot = EnginePaths.StagingRoot(temp, dataset);
         if (Directory.Exists(stagingRoot))
         {

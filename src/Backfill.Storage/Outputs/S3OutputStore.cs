@@ -10,12 +10,12 @@ namespace Backfill.Storage.Outputs;
 
 /// <summary>
 /// Outputs in an S3 bucket (or an S3-compatible store) below a prefix: <c>s3://bucket/prefix/{key}</c>. A publish
-/// writes the file in the local work folder, hashes it, then sends it in one PUT (multipart above the threshold) with
-/// its SHA-256 as <c>x-amz-checksum-sha256</c>, which S3 checks before it stores anything, and as
+/// writes the file in the local work folder, hashes it, then sends it as a multipart upload (one part up to 64 MiB) with
+/// each part's SHA-256 as <c>x-amz-checksum-sha256</c>, which S3 checks before it stores anything, and the file's as
 /// <c>x-amz-meta-sha256</c> (with <c>size</c>, <c>rows</c> for Parquet and the caller's short metadata); a HEAD then
-/// checks size and SHA-256. S3 makes an object visible only when its PUT (or multipart completion) succeeds, so a
-/// killed publish leaves no object: at most a local temp file or an incomplete multipart upload, which
-/// <see cref="CleanLeftoversAsync"/> finds and removes.
+/// checks size and SHA-256. An object becomes visible only when its multipart completion succeeds, so a killed
+/// publish leaves no object: at most a local temp file or an incomplete multipart upload, which
+/// <see cref="CleanLeftoversAsync"/> finds and removes where the store can list them.
 /// </summary>
 public sealed class S3OutputStore : IOutputStore, IDisposable
 {
@@ -89,8 +89,8 @@ public sealed class S3OutputStore : IOutputStore, IDisposable
             var objectMetadata = ObjectMetadata(temp, sha256, size, metadata);
             await StepAsync("written");
 
-            // One PUT (or one multipart completion) makes the whole object visible at once; a PUT cut off leaves nothing.
-            await _bucket.PutFileAsync(finalKey, temp, sha256, objectMetadata, cancellationToken);
+            // The multipart completion makes the whole object visible at once; an upload cut off leaves no object.
+            await _bucket.PutFileAsync(finalKey, temp, objectMetadata, cancellationToken);
             var head = await _bucket.HeadAsync(finalKey, cancellationToken);
             if (head is null || head.Size != size || head.Metadata.GetValueOrDefault("sha256") != sha256)
             {

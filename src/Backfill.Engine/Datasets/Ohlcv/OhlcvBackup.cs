@@ -7,6 +7,7 @@ using Backfill.Encryption;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
 using Backfill.Storage.Layout;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Datasets.Ohlcv;
 
@@ -14,7 +15,8 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 /// <c>backup create</c> and <c>backup verify</c> for the encrypted <c>ohlcv</c> outputs. Create decrypts every file in memory
 /// first (a file that does not decrypt, or whose content differs from the ledger's <c>content_sha256</c>, is left out and
 /// reported), then copies the ciphertext unchanged with a manifest of per-file SHA-256 (ciphertext and content), rows and key
-/// ids, never keys. The backup is written under a hidden temp name, fsynced and renamed into place, so a backup either exists
+/// ids, never keys. The outputs are read through the output store, so a bucket is backed up to a local folder or .tar
+/// the same way as a folder. The backup is written under a hidden temp name, fsynced and renamed into place, so a backup either exists
 /// whole or not at all. Verify checks every file's ciphertext hash and decrypts a sample (or all) in memory.
 /// </summary>
 public static class OhlcvBackup
@@ -26,20 +28,21 @@ public static class OhlcvBackup
     public static string DefaultDestination(string outputRoot) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputRoot).TrimEnd(Path.DirectorySeparatorChar)) ?? ".", "backups");
 
-    /// <param name="destination">A folder (the backup becomes <c>ohlcv-backup-YYYYMMDDTHHMMSSZ/</c> inside it) or a <c>.tar</c> file path.</param>
+    /// <param name="store">Where the outputs are: a local folder or a bucket; every output is read back through it.</param>
+    /// <param name="destination">A local folder (the backup becomes <c>ohlcv-backup-YYYYMMDDTHHMMSSZ/</c> inside it) or a <c>.tar</c> file path.</param>
     public static async Task<BackupReport> CreateAsync(
-        ILedger ledger, string outputRoot, KeyStore keys, string destination, DateTimeOffset now, CancellationToken cancellationToken)
+        ILedger ledger, IOutputStore store, KeyStore keys, string destination, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(keys);
-        var output = Path.GetFullPath(outputRoot);
         var final = OhlcvBackupArchive.IsTarPath(destination)
             ? Path.GetFullPath(destination)
             : Path.Combine(Path.GetFullPath(destination), "ohlcv-backup-" + now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
-        var datasetRoot = Path.Combine(output, Dataset);
-        if (final.StartsWith(datasetRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal) || final == datasetRoot)
+        var folder = OhlcvDataset.OutputLayout.Folder;
+        if (store.KeyOf(final) is { } inside && (inside == folder || inside.StartsWith(folder + "/", StringComparison.Ordinal)))
         {
-            throw new InvalidInputException($"--to '{destination}' lies inside the ohlcv output tree '{datasetRoot}'. Choose a folder outside it.");
+            throw new InvalidInputException($"--to '{destination}' lies inside the ohlcv output tree '{store.LocationOf(folder)}'. Choose a folder outside it.");
         }
 
         if (File.Exists(final) || Directory.Exists(final))
@@ -50,11 +53,11 @@ public static class OhlcvBackup
         var units = (await ledger.ListUnitsAsync(Dataset, null, null, UnitStatus.Success, cancellationToken)).ToDictionary(u => u.TradeDate);
         var results = new List<BackupFileResult>();
         var entries = new List<(BackupEntry Entry, byte[] Data)>();
-        foreach (var (path, date) in OhlcvDataset.OutputLayout.EnumerateLocal(output))
+        await foreach (var (item, date) in OhlcvDataset.OutputLayout.ListAsync(store, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var data = await File.ReadAllBytesAsync(path, cancellationToken);
-            var relative = Path.GetRelativePath(datasetRoot, path).Replace(Path.DirectorySeparatorChar, '/');
+            var path = item.Location;
+            var data = await ReadAsync(store, item.Key, cancellationToken);
+            var relative = item.Key[(folder.Length + 1)..];
             var check = Inspect(data, keys, date);
             if (check.Problem is { } problem)
             {
@@ -86,6 +89,13 @@ public static class OhlcvBackup
         }
 
         return new BackupReport(final, manifest, results, results.Count(r => r.Status == BackupFileStatus.Ok));
+    }
+
+    /// <summary>An output's bytes, read through its store (a local file in place, an object downloaded to a temp copy).</summary>
+    internal static async Task<byte[]> ReadAsync(IOutputStore store, string key, CancellationToken cancellationToken)
+    {
+        using var local = await store.OpenLocalAsync(key, cancellationToken);
+        return await File.ReadAllBytesAsync(local.Path, cancellationToken);
     }
 
     /// <param name="sample">How many files to decrypt, chosen at random; null decrypts all. Every file's ciphertext hash is checked.</param>

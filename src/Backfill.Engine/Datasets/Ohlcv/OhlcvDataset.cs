@@ -139,13 +139,29 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
 
     public IDatasetDemo Demo { get; } = new OhlcvDemo();
 
-    public string DefaultBackupFolder(EffectiveSettings settings) => OhlcvBackup.DefaultDestination(OutputStores.RequireLocal(settings.OutputDirectory, "backup"));
+    public string DefaultBackupFolder(EffectiveSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return OutputStores.IsRemote(settings.OutputDirectory)
+            ? throw new InvalidInputException(
+                $"backup: processing.outputDirectory is '{Backfill.Core.Time.DateInput.Printable(settings.OutputDirectory)}', so there is no folder beside it for backups. " +
+                "Pass a local destination: --to FOLDER or --to FILE.tar (and the same location to 'backup verify').")
+            : OhlcvBackup.DefaultDestination(settings.OutputDirectory);
+    }
 
-    public Task<BackupReport> CreateBackupAsync(DatasetHost host, EffectiveSettings settings, string destination, CancellationToken cancellationToken)
+    public async Task<BackupReport> CreateBackupAsync(DatasetHost host, EffectiveSettings settings, string destination, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(settings);
-        return OhlcvBackup.CreateAsync(host.Ledger, OutputStores.RequireLocal(settings.OutputDirectory, "backup create"), OhlcvKeys.Load(host, settings), destination, host.Time.GetUtcNow(), cancellationToken);
+        var store = EnginePaths.OutputStore(settings, Name);
+        try
+        {
+            return await OhlcvBackup.CreateAsync(host.Ledger, store, OhlcvKeys.Load(host, settings), destination, host.Time.GetUtcNow(), cancellationToken);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
     }
 
     public async Task<BackupReport> VerifyBackupAsync(DatasetHost host, EffectiveSettings settings, string location, int? sample, CancellationToken cancellationToken)
@@ -158,10 +174,18 @@ public sealed class OhlcvDataset : IDataset, IEncryptedOutputs, IBackups, IStatu
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(settings);
-        var recovery = new OhlcvRecovery(host.Ledger, OhlcvKeys.Load(host, settings), OutputStores.RequireLocal(settings.OutputDirectory, "recover"), settings.TempDirectory, "recover:" + WorkerIdentity.Current);
-        return from is null
-            ? await recovery.InPlaceAsync(cancellationToken)
-            : await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(from, cancellationToken), cancellationToken);
+        var store = EnginePaths.OutputStore(settings, Name);
+        try
+        {
+            var recovery = new OhlcvRecovery(host.Ledger, OhlcvKeys.Load(host, settings), store, "recover:" + WorkerIdentity.Current);
+            return from is null
+                ? await recovery.InPlaceAsync(cancellationToken)
+                : await recovery.FromBackupAsync(await OhlcvBackupArchive.OpenAsync(from, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
     }
 
     private sealed class EncryptedChecker(KeyStore keys) : IOutputChecker

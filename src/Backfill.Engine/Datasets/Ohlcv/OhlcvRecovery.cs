@@ -3,8 +3,7 @@ using Backfill.Encryption;
 using Backfill.Engine.Processing;
 using Backfill.Ledger;
 using Backfill.Ledger.Model;
-using Backfill.Storage.Layout;
-using Backfill.Storage.Publish;
+using Backfill.Storage.Outputs;
 
 namespace Backfill.Engine.Datasets.Ohlcv;
 
@@ -14,12 +13,12 @@ namespace Backfill.Engine.Datasets.Ohlcv;
 /// ciphertext and decrypted content must match the manifest; it is then published atomically at its layout path (derived from
 /// its date, never from a path in the manifest). In place (files restored by hand), each layout file is decrypted. Either way
 /// the date is registered in the ledger as done with the content SHA-256, and the file is verified against the ledger.
+/// Everything goes through the output store (list by prefix, read back, publish), so a bucket is recovered like a folder.
 /// </summary>
-public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRoot, string tempRoot, string owner)
+public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, IOutputStore store, string owner)
 {
     public const string Dataset = OhlcvDataset.DatasetName;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    private readonly string _output = Path.GetFullPath(outputRoot);
 
     /// <summary>Throws an <see cref="InvalidInputException"/> naming every key id the store lacks.</summary>
     public static void RequireKeys(IEnumerable<string> keyIds, KeyStore keys, int files)
@@ -49,7 +48,8 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         foreach (var entry in archive.Manifest.Files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var destination = OhlcvDataset.OutputLayout.PathFor(_output, entry.Date);
+            var key = OhlcvDataset.OutputLayout.KeyFor(entry.Date);
+            var destination = store.LocationOf(key);
             var data = await archive.ReadAsync(entry, cancellationToken);
             if (data is null)
             {
@@ -68,9 +68,10 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             }
 
             var unit = await ledger.GetUnitAsync(Dataset, entry.Date, cancellationToken);
-            var current = File.Exists(destination) ? OhlcvBackup.Inspect(await File.ReadAllBytesAsync(destination, cancellationToken), keys, entry.Date) : default;
-            var recorded = unit is { Status: UnitStatus.Success } && Same(unit.ContentSha256, current.ContentSha256)
-                && string.Equals(unit.FilePath is null ? null : Path.GetFullPath(unit.FilePath), destination, StringComparison.Ordinal);
+            var current = await store.StatAsync(key, cancellationToken) is not null
+                ? OhlcvBackup.Inspect(await OhlcvBackup.ReadAsync(store, key, cancellationToken), keys, entry.Date)
+                : default;
+            var recorded = unit is { Status: UnitStatus.Success } && Same(unit.ContentSha256, current.ContentSha256) && RecordedAt(unit, key);
             if (current.Problem is null && current.ContentSha256 is not null && recorded)
             {
                 items.Add(Same(current.ContentSha256, entry.ContentSha256)
@@ -81,7 +82,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             }
 
             var replace = !Same(current.ContentSha256, entry.ContentSha256);
-            items.Add(await RegisterAsync(entry.Date, destination, replace ? data : null, unit, replace ? RecoverStatus.Restored : RecoverStatus.Relinked, cancellationToken));
+            items.Add(await RegisterAsync(entry.Date, key, replace ? data : null, unit, replace ? RecoverStatus.Restored : RecoverStatus.Relinked, cancellationToken));
         }
 
         return new RecoverReport(archive.Location, archive.Manifest.KeyIds, items);
@@ -90,30 +91,37 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
     /// <summary>After files were copied back by hand: registers every layout file that decrypts, reports done dates without a file.</summary>
     public async Task<RecoverReport> InPlaceAsync(CancellationToken cancellationToken)
     {
-        var files = OhlcvDataset.OutputLayout.EnumerateLocal(_output).ToList();
-        var headers = new List<(string Path, DateOnly Date, string? KeyId)>();
-        foreach (var (path, date) in files)
+        var files = new List<(StoredObject Object, DateOnly Date)>();
+        await foreach (var file in OhlcvDataset.OutputLayout.ListAsync(store, cancellationToken))
+        {
+            files.Add(file);
+        }
+
+        var headers = new List<(StoredObject Object, DateOnly Date, string? KeyId)>();
+        foreach (var (item, date) in files)
         {
             string? id;
             try
             {
-                id = EncryptedFile.ReadKeyId(path);
+                using var local = await store.OpenLocalAsync(item.Key, cancellationToken);
+                id = EncryptedFile.ReadKeyId(local.Path);
             }
             catch (BackfillException)
             {
                 id = null;
             }
 
-            headers.Add((path, date, id));
+            headers.Add((item, date, id));
         }
 
         var keyIds = headers.Where(h => h.KeyId is not null).Select(h => h.KeyId!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         RequireKeys(keyIds, keys, files.Count);
         var items = new List<RecoverItem>();
-        foreach (var (path, date, _) in headers)
+        foreach (var (item, date, _) in headers)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var check = OhlcvBackup.Inspect(await File.ReadAllBytesAsync(path, cancellationToken), keys, date);
+            var path = item.Location;
+            var check = OhlcvBackup.Inspect(await OhlcvBackup.ReadAsync(store, item.Key, cancellationToken), keys, date);
             if (check.Problem is { } problem)
             {
                 items.Add(new RecoverItem(date, path, check.KeyId, RecoverStatus.Corrupted, $"not registered: {problem}"));
@@ -121,14 +129,13 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             }
 
             var unit = await ledger.GetUnitAsync(Dataset, date, cancellationToken);
-            if (unit is { Status: UnitStatus.Success } && Same(unit.ContentSha256, check.ContentSha256)
-                && string.Equals(unit.FilePath is null ? null : Path.GetFullPath(unit.FilePath), path, StringComparison.Ordinal))
+            if (unit is { Status: UnitStatus.Success } && Same(unit.ContentSha256, check.ContentSha256) && RecordedAt(unit, item.Key))
             {
                 items.Add(new RecoverItem(date, path, check.KeyId, RecoverStatus.AlreadyCurrent, "file and ledger agree"));
                 continue;
             }
 
-            items.Add(await RegisterAsync(date, path, null, unit, RecoverStatus.Relinked, cancellationToken));
+            items.Add(await RegisterAsync(date, item.Key, null, unit, RecoverStatus.Relinked, cancellationToken));
         }
 
         var present = files.Select(f => f.Date).ToHashSet();
@@ -136,18 +143,19 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         {
             if (!present.Contains(unit.TradeDate))
             {
-                items.Add(new RecoverItem(unit.TradeDate, unit.FilePath ?? OhlcvDataset.OutputLayout.PathFor(_output, unit.TradeDate), null, RecoverStatus.Missing,
+                items.Add(new RecoverItem(unit.TradeDate, unit.FilePath ?? store.LocationOf(OhlcvDataset.OutputLayout.KeyFor(unit.TradeDate)), null, RecoverStatus.Missing,
                     "the ledger records this date as done but its file is not in the output tree; restore it with 'backfill recover --from BACKUP'"));
             }
         }
 
         items.Sort(static (a, b) => a.Date.CompareTo(b.Date));
-        return new RecoverReport(_output, keyIds, items);
+        return new RecoverReport(store.Root, keyIds, items);
     }
 
     /// <summary>Claims the date, publishes <paramref name="data"/> when given, records it as done, and verifies it.</summary>
-    private async Task<RecoverItem> RegisterAsync(DateOnly date, string destination, byte[]? data, UnitRecord? previous, RecoverStatus status, CancellationToken cancellationToken)
+    private async Task<RecoverItem> RegisterAsync(DateOnly date, string key, byte[]? data, UnitRecord? previous, RecoverStatus status, CancellationToken cancellationToken)
     {
+        var destination = store.LocationOf(key);
         var claim = await ledger.TryClaimUnitAsync(Dataset, date, owner, Lease, allowSuccessful: true, cancellationToken);
         if (claim is null)
         {
@@ -158,11 +166,11 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
         {
             if (data is not null)
             {
-                var publisher = new AtomicFilePublisher(EnginePaths.PublishDirectory(tempRoot, Dataset), _output);
-                await publisher.PublishAsync(destination, (temp, ct) => File.WriteAllBytesAsync(temp, data, ct), cancellationToken);
+                await store.PublishAsync(key, (temp, ct) => File.WriteAllBytesAsync(temp, data, ct), null, cancellationToken);
             }
 
-            var bytes = await File.ReadAllBytesAsync(destination, cancellationToken);
+            using var local = await store.OpenLocalAsync(key, cancellationToken);
+            var bytes = await File.ReadAllBytesAsync(local.Path, cancellationToken);
             var check = OhlcvBackup.Inspect(bytes, keys, date);
             if (check.Problem is { } problem)
             {
@@ -180,7 +188,7 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
                 QualityScore = previous?.QualityScore,
             }, cancellationToken);
             var unit = await ledger.GetUnitAsync(Dataset, date, cancellationToken);
-            var verified = await OhlcvFileVerifier.VerifyAsync(destination, unit!, keys.Find, cancellationToken);
+            var verified = await OhlcvFileVerifier.VerifyAsync(local.Path, unit!, keys.Find, cancellationToken);
             return verified.Status == Storage.Verification.VerificationStatus.Ok
                 ? new RecoverItem(date, destination, check.KeyId, status, (status == RecoverStatus.Restored ? "restored from the backup" : "registered") + $", key {check.KeyId}, {check.Rows} row(s), verified")
                 : new RecoverItem(date, destination, check.KeyId, RecoverStatus.VerifyFailed, verified.Message);
@@ -192,6 +200,9 @@ public sealed class OhlcvRecovery(ILedger ledger, KeyStore keys, string outputRo
             return new RecoverItem(date, destination, null, RecoverStatus.VerifyFailed, $"recover failed: {e.Message}");
         }
     }
+
+    /// <summary>Whether the ledger records the date at this key's location in this store.</summary>
+    private bool RecordedAt(UnitRecord unit, string key) => unit.FilePath is { } recorded && store.KeyOf(recorded) == key;
 
     private static bool Same(string? a, string? b) => a is not null && b is not null && string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }
