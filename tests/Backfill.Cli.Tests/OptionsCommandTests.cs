@@ -323,12 +323,17 @@ public sealed class OptionsCommandTests
         Assert.Equal(2, range.ExitCode);
         Assert.Contains("--root IWM: not in options.roots", range.Error, StringComparison.Ordinal);
 
-        // A command that works on one dataset at a time says how to name one root.
-        var errors = await cli.RunAsync("--dataset", "options", "errors");
-        Assert.Equal(2, errors.ExitCode);
-        Assert.Contains("--dataset options/SPY", errors.Error, StringComparison.Ordinal);
+        // errors and health report every configured root in one table (one JSON array), or the roots --root names.
+        var errors = await cli.RunAsync("--dataset", "options", "errors", "--format", "json");
+        Assert.True(errors.ExitCode == 0, errors.ToString());
+        Assert.Equal(["options/QQQ", "options/SPY"], errors.Json().EnumerateArray().Select(r => r.GetProperty("dataset").GetString()!).Distinct().Order());
+        var oneRoot = await cli.RunAsync("--dataset", "options", "errors", "--root", "QQQ", "--format", "json");
+        Assert.Equal(["options/QQQ"], oneRoot.Json().EnumerateArray().Select(r => r.GetProperty("dataset").GetString()!).Distinct());
         var member = await cli.RunAsync("--dataset", "options/SPY", "errors");
         Assert.True(member.ExitCode == 0, member.ToString());
+        var health = await cli.RunAsync("--dataset", "options", "health", "--format", "json");
+        Assert.Equal(["options/QQQ", "options/SPY"], health.Json().EnumerateArray().Select(r => r.GetProperty("dataset").GetString()!).Distinct().Order());
+        Assert.Equal(2, (await cli.RunAsync("--dataset", "options", "health", "--root", "AAPL")).ExitCode);
         var calendar = await cli.RunAsync("--dataset", "options", "calendar", "--from", "2024-06-17", "--to", "2024-06-21", "--format", "json");
         Assert.True(calendar.ExitCode == 0, calendar.ToString());
         Assert.Equal(4, calendar.Json().GetArrayLength()); // Juneteenth closed

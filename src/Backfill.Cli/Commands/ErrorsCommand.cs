@@ -17,6 +17,8 @@ internal static class ErrorsCommand
         command.Options.Add(since);
         command.Options.Add(type);
         range.AddTo(command);
+        var roots = new RootOption();
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
@@ -24,27 +26,37 @@ internal static class ErrorsCommand
             DateTimeOffset? from = parse.GetValue(since) is { } s ? ErrorHistory.ParseSince(s, now) : null;
             var kind = parse.GetValue(type) is { } t ? ErrorHistory.ParseKind(t) : null;
             var (fromDate, toDate) = range.Read(context);
-            var dataset = context.Dataset;
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
-            var report = await ErrorHistory.AnalyzeAsync(ledger, dataset, new ErrorFilter(from, kind, fromDate, toDate), ct);
-            context.Render(Table(dataset.Name, report));
+            // A family (--dataset options) reports every member (root) in one table, each row naming its dataset.
+            var datasets = await roots.SelectAsync(context, ledger, ct);
+            var table = new ResultTable(context.Choice.IsFamily ? $"{context.Choice.Name} errors" : $"{datasets[0].Name} errors",
+                [.. context.Choice.IsFamily ? ["dataset"] : Array.Empty<string>(), "group", "key", "count", "retried", "permanent", "first", "last"]);
+            foreach (var dataset in datasets)
+            {
+                var report = await ErrorHistory.AnalyzeAsync(ledger, dataset, new ErrorFilter(from, kind, fromDate, toDate), ct);
+                Add(table, context.Choice.IsFamily ? dataset.Name : null, report);
+            }
+
+            context.Render(table);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static ResultTable Table(string dataset, ErrorHistoryReport report)
+    /// <param name="member">The dataset's name as a first column, when the table holds a family's members; null for one dataset.</param>
+    private static void Add(ResultTable table, string? member, ErrorHistoryReport report)
     {
-        var table = new ResultTable($"{dataset} errors", "group", "key", "count", "retried", "permanent", "first", "last");
+        void Row(params object?[] cells) => table.Add(member is null ? cells : [member, .. cells]);
         void Section(string group, IEnumerable<ErrorCount> counts)
         {
             foreach (var c in counts)
             {
-                table.Add(group, c.Key, c.Count, c.Retried, c.Permanent, c.First, c.Last);
+                Row(group, c.Key, c.Count, c.Retried, c.Permanent, c.First, c.Last);
             }
         }
 
-        table.Add("total", "all", report.Total, report.Retried, report.Permanent,
+        var prefix = member is null ? string.Empty : $"{member}: ";
+        Row("total", "all", report.Total, report.Retried, report.Permanent,
             report.ByType.Count == 0 ? null : report.ByType.Min(c => c.First), report.ByType.Count == 0 ? null : report.ByType.Max(c => c.Last));
         Section("type", report.ByType);
         Section("source", report.BySource);
@@ -53,14 +65,13 @@ internal static class ErrorsCommand
         Section("message", report.Messages);
         if (report.RetryCommand is { } retry)
         {
-            table.Add("retry", retry, report.StillFailed.Count, null, null, null, null);
-            table.Notes.Add($"{report.StillFailed.Count} date(s) still failed: {string.Join(", ", report.StillFailed.Select(d => d.ToString("yyyy-MM-dd", null)))}. Retry with: {retry}");
+            Row("retry", retry, report.StillFailed.Count, null, null, null, null);
+            table.Notes.Add($"{prefix}{report.StillFailed.Count} date(s) still failed: {string.Join(", ", report.StillFailed.Select(d => d.ToString("yyyy-MM-dd", null)))}. Retry with: {retry}");
         }
 
-        table.Notes.Add(report.Total == 0
+        table.Notes.Add(prefix + (report.Total == 0
             ? "No errors recorded in this window."
             : $"{report.Total} error(s): {report.Retried} retried by the client, {report.Permanent} ended an attempt." +
-              (report.Truncated ? " Only the newest are counted; narrow the window with --since, --type or --from/--to." : string.Empty));
-        return table;
+              (report.Truncated ? " Only the newest are counted; narrow the window with --since, --type or --from/--to." : string.Empty)));
     }
 }

@@ -10,22 +10,35 @@ internal static class HealthCommand
     public static Command Build(CliEnvironment environment)
     {
         var command = new Command("health", "Check disk space, the ledger, the output and temp folders, the source, memory and rate limits. Exit 3 if any check fails.");
+        var roots = new RootOption();
+        roots.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var context = new CommandContext(parse, environment);
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             var settings = await context.LoadSettingsAsync(ledger, ct);
-            var report = await new HealthChecker(context.Dataset, context.Host(ledger), settings).CheckAsync(ct);
-            var table = new ResultTable($"Health of {context.Dataset.Name}", "check", "status", "detail", "ms");
-            foreach (var check in report.Checks)
+            var anyFail = false;
+            var family = context.Choice.IsFamily;
+            var datasets = roots.Select(context, settings);
+            // A family (--dataset options) is checked member by member, in one table: each root is its own dataset with its own source check.
+            var table = new ResultTable(family ? $"Health of {context.Choice.Name}" : $"Health of {datasets[0].Name}",
+                [.. family ? ["dataset"] : Array.Empty<string>(), "check", "status", "detail", "ms"]);
+            foreach (var dataset in datasets)
             {
-                table.Add(check.Name, HealthReport.Name(check.Level), check.Detail, Math.Round(check.Elapsed.TotalMilliseconds));
+                var report = await new HealthChecker(dataset, context.Host(ledger), settings).CheckAsync(ct);
+                foreach (var check in report.Checks)
+                {
+                    object?[] cells = [check.Name, HealthReport.Name(check.Level), check.Detail, Math.Round(check.Elapsed.TotalMilliseconds)];
+                    table.Add(family ? [dataset.Name, .. cells] : cells);
+                }
+
+                table.Notes.Add($"{(family ? dataset.Name + ": " : string.Empty)}{report.Count(HealthLevel.Ok)} ok, {report.Count(HealthLevel.Warn)} warn, " +
+                    $"{report.Count(HealthLevel.Fail)} fail in {report.Elapsed.TotalMilliseconds:0} ms.");
+                anyFail |= report.AnyFail;
             }
 
-            table.Notes.Add($"{report.Count(HealthLevel.Ok)} ok, {report.Count(HealthLevel.Warn)} warn, {report.Count(HealthLevel.Fail)} fail " +
-                $"in {report.Elapsed.TotalMilliseconds:0} ms.");
             context.Render(table);
-            return report.AnyFail ? ExitCodes.Environment : ExitCodes.Ok;
+            return anyFail ? ExitCodes.Environment : ExitCodes.Ok;
         });
         return command;
     }
