@@ -132,14 +132,7 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
     [Fact]
     public async Task A_published_object_downloaded_from_the_bucket_is_read_by_DuckDB_with_its_rows_and_date()
     {
-        // BACKFILL_TEST_DUCKDB: a node_modules folder holding @duckdb/node-api (.ci/run installs it into artifacts/duckdb).
-        var modules = Environment.GetEnvironmentVariable("BACKFILL_TEST_DUCKDB") is { Length: > 0 } set ? set : FindUp(Path.Combine("artifacts", "duckdb", "node_modules"));
-        if (modules is null || !Directory.Exists(Path.Combine(modules, "@duckdb", "node-api")))
-        {
-            Assert.Skip("@duckdb/node-api is not installed: set BACKFILL_TEST_DUCKDB to a node_modules folder holding it, or run " +
-                "'npm install --prefix artifacts/duckdb @duckdb/node-api@1.5.6-r.1' in the repository (.ci/run does).");
-        }
-
+        var modules = DuckDb.RequireModules();
         var server = await ServerAsync();
         await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.01 }, cancellationToken: Ct);
         using var cli = new CliRunner();
@@ -155,45 +148,11 @@ public sealed class ObjectStorageOutputTests : IAsyncLifetime
             await bucket.DownloadAsync("duck/" + SpxKey, file, Ct);
         }
 
-        const string script = """
-            const { DuckDBInstance } = require('@duckdb/node-api');
-            (async () => {
-              const c = await (await DuckDBInstance.create(':memory:')).connect();
-              const f = process.argv[1].replaceAll("'", "''");
-              const count = (await c.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${f}')`)).getRowObjectsJson();
-              const kv = (await c.runAndReadAll(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${f}')`)).getRowObjectsJson();
-              console.log(JSON.stringify({ n: String(count[0].n), kv }));
-            })().catch(e => { console.error(e.message); process.exit(1); });
-            """;
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-e");
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(file);
-        start.Environment["NODE_PATH"] = modules;
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync(Ct);
-        var error = node.StandardError.ReadToEndAsync(Ct);
-        await node.WaitForExitAsync(Ct);
-        Assert.True(node.ExitCode == 0, await error);
-        var result = JsonDocument.Parse(await output).RootElement;
-        Assert.Equal(rows, result.GetProperty("n").GetString());
-        var metadata = result.GetProperty("kv").EnumerateArray().ToDictionary(e => e.GetProperty("key").GetString()!, e => e.GetProperty("value").GetString());
+        var result = await DuckDb.QueryAsync(modules, file, ["SELECT count(*) AS n FROM read_parquet({file})", DuckDb.MetadataQuery], Ct);
+        Assert.Equal(rows, result[0][0].GetProperty("n").GetString());
+        var metadata = DuckDb.Metadata(result[1]);
         Assert.Equal("2024-06-12", metadata["backfill.date"]);
         Assert.Equal(rows, metadata["backfill.row_count"]);
-    }
-
-    private static string? FindUp(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 
     public static TheoryData<string> KillMoments => new("before-upload", "mid-upload");

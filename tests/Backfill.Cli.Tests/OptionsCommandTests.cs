@@ -41,6 +41,35 @@ public sealed class OptionsCommandTests
         }
     }
 
+    /// <summary>The done-when read back by an independent reader: DuckDB sees each root's rows, only that root, and the metadata.</summary>
+    [Fact]
+    public async Task DuckDB_reads_each_roots_file_with_the_rows_the_ledger_records()
+    {
+        var modules = DuckDb.RequireModules();
+        await using var sim = await ThetaDataSimulator.StartAsync(new ThetaDataSimulatorOptions { Scale = 0.02 }, cancellationToken: Ct);
+        using var cli = new CliRunner();
+        await ConfigureAsync(cli, sim.BaseAddress);
+        var run = await cli.RunAsync("--dataset", "options", "process", "2024-06-12");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var list = await cli.RunAsync("--dataset", "options", "list", "--format", "json");
+        var ledgerRows = list.Json().EnumerateArray().ToDictionary(u => u.GetProperty("dataset").GetString()!, u => u.GetProperty("rows").GetInt64());
+        foreach (var root in Roots)
+        {
+            var result = await DuckDb.QueryAsync(modules, FileOf(cli, root),
+            [
+                "SELECT count(*) AS n, count(DISTINCT expiration) AS expirations, min(trade_date) AS first, max(trade_date) AS last FROM read_parquet({file})",
+                "SELECT DISTINCT root FROM read_parquet({file})",
+                DuckDb.MetadataQuery,
+            ], Ct);
+            var counts = result[0][0];
+            Assert.Equal(ledgerRows[$"options/{root}"].ToString(System.Globalization.CultureInfo.InvariantCulture), counts.GetProperty("n").GetString());
+            Assert.True(long.Parse(counts.GetProperty("expirations").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal(("2024-06-12", "2024-06-12"), (counts.GetProperty("first").GetString(), counts.GetProperty("last").GetString()));
+            Assert.Equal(root, Assert.Single(result[1].EnumerateArray()).GetProperty("root").GetString());
+            Assert.Equal($"options/{root}", DuckDb.Metadata(result[2])["backfill.dataset"]);
+        }
+    }
+
     [Fact]
     public async Task Processing_two_roots_publishes_one_verified_file_per_root_with_its_own_ledger_row()
     {
