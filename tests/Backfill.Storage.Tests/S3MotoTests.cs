@@ -10,39 +10,14 @@ using S3Location = Backfill.ObjectStorage.S3Location;
 namespace Backfill.Storage.Tests;
 
 /// <summary>The store contract on a second S3-compatible server, moto (see <see cref="MotoTestServer"/>).</summary>
-public sealed class S3OutputStoreMotoContractTests : OutputStoreContract
+public sealed class S3OutputStoreMotoContractTests : S3StoreContract
 {
-    private MotoTestServer? _server;
-    private readonly string _prefix = "run-" + Guid.NewGuid().ToString("N")[..8];
+    protected override string Bucket => MotoTestServer.Bucket;
 
-    protected override async Task<IOutputStore> StoreAsync()
+    protected override async Task<(IAsyncDisposable Server, Uri Endpoint)> StartServerAsync()
     {
-        _server ??= await S3MotoTests.StartWithBucketAsync();
-        return new S3OutputStore(new S3Location(MotoTestServer.Bucket, _prefix), S3OutputStoreContractTests.Connection(_server.Endpoint), WorkDirectory);
-    }
-
-    protected override async Task KillPublishMidwayAsync(IOutputStore store, string key, byte[] content)
-    {
-        var s3 = (S3OutputStore)store;
-        s3.AfterPublishStep = step => step == "written" ? throw new OperationCanceledException("killed") : Task.CompletedTask;
-        try
-        {
-            await Assert.ThrowsAsync<OperationCanceledException>(() => s3.PublishAsync(key, Writes(content), null, TestContext.Current.CancellationToken));
-        }
-        finally
-        {
-            s3.AfterPublishStep = null;
-        }
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        await base.DisposeAsync();
+        var server = await S3MotoTests.StartWithBucketAsync();
+        return (server, server.Endpoint);
     }
 }
 

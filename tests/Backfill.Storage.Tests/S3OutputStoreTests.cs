@@ -6,28 +6,32 @@ using Backfill.Tests.Shared;
 
 namespace Backfill.Storage.Tests;
 
-/// <summary>The store contract on S3, against s3rver on loopback (see <see cref="S3TestServer"/> for what it checks).</summary>
-public sealed class S3OutputStoreContractTests : OutputStoreContract
+/// <summary>
+/// The store contract on an S3-compatible server the subclass starts: one store per test under its own prefix, and a
+/// publish killed once its file is written, before the upload (the temp file stays in the work folder).
+/// </summary>
+public abstract class S3StoreContract : OutputStoreContract
 {
-    private S3TestServer? _server;
+    private IAsyncDisposable? _server;
+    private Uri? _endpoint;
     private readonly string _prefix = "run-" + Guid.NewGuid().ToString("N")[..8];
 
-    internal static S3ConnectionOptions Connection(Uri endpoint, string key = S3TestServer.AccessKey, string secret = S3TestServer.AccessKey) =>
-        new(endpoint, "us-east-1", ForcePathStyle: true)
-        {
-            Credentials = new BasicAWSCredentials(key, secret),
-            Retry = RetryPolicyTable.Default.WithDelayScale(0.001),
-            ListPageSize = 2,
-            RequestTimeout = TimeSpan.FromSeconds(30),
-        };
+    /// <summary>The bucket the server holds for the tests.</summary>
+    protected abstract string Bucket { get; }
+
+    /// <summary>Starts the server (with <see cref="Bucket"/> in it), or skips the test saying why it cannot.</summary>
+    protected abstract Task<(IAsyncDisposable Server, Uri Endpoint)> StartServerAsync();
 
     protected override async Task<IOutputStore> StoreAsync()
     {
-        _server ??= await S3TestServer.StartAsync();
-        return new S3OutputStore(new S3Location(S3TestServer.Bucket, _prefix), Connection(_server.Endpoint), WorkDirectory);
+        if (_endpoint is null)
+        {
+            (_server, _endpoint) = await StartServerAsync();
+        }
+
+        return new S3OutputStore(new S3Location(Bucket, _prefix), S3OutputStoreContractTests.Connection(_endpoint), WorkDirectory);
     }
 
-    /// <summary>A publish killed once its file is written, before the PUT: the temp file stays in the work folder.</summary>
     protected override async Task KillPublishMidwayAsync(IOutputStore store, string key, byte[] content)
     {
         var s3 = (S3OutputStore)store;
@@ -50,6 +54,27 @@ public sealed class S3OutputStoreContractTests : OutputStoreContract
         }
 
         await base.DisposeAsync();
+    }
+}
+
+/// <summary>The store contract on S3, against s3rver on loopback (see <see cref="S3TestServer"/> for what it checks).</summary>
+public sealed class S3OutputStoreContractTests : S3StoreContract
+{
+    internal static S3ConnectionOptions Connection(Uri endpoint, string key = S3TestServer.AccessKey, string secret = S3TestServer.AccessKey) =>
+        new(endpoint, "us-east-1", ForcePathStyle: true)
+        {
+            Credentials = new BasicAWSCredentials(key, secret),
+            Retry = RetryPolicyTable.Default.WithDelayScale(0.001),
+            ListPageSize = 2,
+            RequestTimeout = TimeSpan.FromSeconds(30),
+        };
+
+    protected override string Bucket => S3TestServer.Bucket;
+
+    protected override async Task<(IAsyncDisposable Server, Uri Endpoint)> StartServerAsync()
+    {
+        var server = await S3TestServer.StartAsync();
+        return (server, server.Endpoint);
     }
 }
 
