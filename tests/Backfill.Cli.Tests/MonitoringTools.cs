@@ -34,13 +34,6 @@ internal static class MonitoringTools
         return found!;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public static async Task<(int ExitCode, string Output)> RunAsync(string program, string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Backfill.Ledger.Model;
 using Backfill.Ledger.Sqlite;
+using Backfill.Tests.Shared;
 
 namespace Backfill.Cli.Tests;
 
@@ -70,7 +71,7 @@ public sealed partial class PrometheusRulesTests
         var config = DocsYaml().Match(File.ReadAllText(Path.Combine(MonitoringTools.Root, "docs", "monitoring.md"))).Groups[1].Value;
         Assert.Contains("'127.0.0.1:8470'", config, StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(folder, "prometheus.yml"), config.Replace("30s", "1s", StringComparison.Ordinal).Replace(":8470", $":{url.Port}", StringComparison.Ordinal));
-        var port = MonitoringTools.FreePort();
+        var port = LoopbackProcess.FreePort();
         using var server = new BackgroundProgram(prometheus, folder,
             ["--config.file=prometheus.yml", "--storage.tsdb.path=data", $"--web.listen-address=127.0.0.1:{port}"]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };

@@ -1,4 +1,5 @@
 using Backfill.Engine.Datasets;
+using Backfill.Tests.Shared;
 
 namespace Backfill.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed class PushGatewayTests
     internal static async Task<(BackgroundProgram Gateway, Uri Url)> StartGatewayAsync()
     {
         var program = MonitoringTools.Require("prometheus-pushgateway", "prometheus-pushgateway");
-        var port = MonitoringTools.FreePort();
+        var port = LoopbackProcess.FreePort();
         var gateway = new BackgroundProgram(program, $"--web.listen-address=127.0.0.1:{port}");
         var url = new Uri($"http://127.0.0.1:{port}/");
         using var http = new HttpClient();
@@ -97,7 +98,7 @@ public sealed class PushGatewayTests
         var run = await cli.RunAsync("--dataset", "tiny", "process", "2024-12-02",
             "--set", "processing.startDate=2024-12-01", "--set", $"processing.outputDirectory={Path.Combine(cli.Folder, "out")}",
             "--set", $"processing.tempDirectory={Path.Combine(cli.Folder, "temp")}",
-            "--set", "metrics.exporters=pushgateway", "--set", $"metrics.pushgatewayUrl=http://127.0.0.1:{MonitoringTools.FreePort()}");
+            "--set", "metrics.exporters=pushgateway", "--set", $"metrics.pushgatewayUrl=http://127.0.0.1:{LoopbackProcess.FreePort()}");
         Assert.True(run.ExitCode == 0, run.ToString());
         var warnings = run.Error.Split('\n').Where(l => l.Contains("push gateway", StringComparison.Ordinal)).ToList();
         Assert.Single(warnings);

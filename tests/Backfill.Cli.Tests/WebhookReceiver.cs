@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Backfill.Tests.Shared;
 
 namespace Backfill.Cli.Tests;
 
@@ -19,7 +20,7 @@ internal sealed class WebhookReceiver : IDisposable
 
     public WebhookReceiver()
     {
-        var port = FreePort();
+        var port = LoopbackProcess.FreePort();
         Url = new Uri($"http://127.0.0.1:{port}/{SecretPath}");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -79,13 +80,6 @@ internal sealed class WebhookReceiver : IDisposable
                 }
             });
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

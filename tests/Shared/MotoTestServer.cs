@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Backfill.Tests.Shared;
 
@@ -15,15 +13,11 @@ internal sealed class MotoTestServer : IAsyncDisposable
     public const string Bucket = "backfill-test";
     public const string Variable = "BACKFILL_TEST_MOTO";
 
-    private readonly Process _process;
+    private readonly LoopbackProcess _process;
 
-    private MotoTestServer(Process process, int port)
-    {
-        _process = process;
-        Endpoint = new Uri($"http://127.0.0.1:{port}");
-    }
+    private MotoTestServer(LoopbackProcess process) => _process = process;
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _process.Endpoint;
 
     public static async Task<MotoTestServer> StartAsync()
     {
@@ -33,78 +27,21 @@ internal sealed class MotoTestServer : IAsyncDisposable
             Assert.Skip($"moto_server is not installed (pip install 'moto[server]'; no registry CI reaches ships it): set {Variable} to it or put it on PATH.");
         }
 
-        for (var attempt = 0; ; attempt++)
+        return new MotoTestServer(await LoopbackProcess.StartAsync("moto_server", port =>
         {
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-
-            var start = new ProcessStartInfo(program!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo(program!);
             foreach (var a in new[] { "-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             {
                 start.ArgumentList.Add(a);
             }
 
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new MotoTestServer(process, port);
-            if (await server.WaitUntilListeningAsync())
-            {
-                return server;
-            }
-
-            await server.DisposeAsync();
-            if (attempt == 2)
-            {
-                throw new InvalidOperationException($"moto_server did not start on 127.0.0.1:{port}.");
-            }
-        }
+            return start;
+        }));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
-
-    private async Task<bool> WaitUntilListeningAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Endpoint.Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        return false;
-    }
 }

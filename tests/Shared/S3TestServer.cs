@@ -17,17 +17,16 @@ internal sealed class S3TestServer : IAsyncDisposable
     public const string Bucket = "backfill-test";
     public const string Variable = "BACKFILL_TEST_S3RVER";
 
-    private readonly Process _process;
+    private readonly LoopbackProcess _process;
     private readonly string _folder;
 
-    private S3TestServer(Process process, string folder, int port)
+    private S3TestServer(LoopbackProcess process, string folder)
     {
         _process = process;
         _folder = folder;
-        Endpoint = new Uri($"http://127.0.0.1:{port}");
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => _process.Endpoint;
 
     /// <summary>The server's data folder (what it keeps on disk, for tests that look behind the API).</summary>
     public string Folder => _folder;
@@ -44,47 +43,44 @@ internal sealed class S3TestServer : IAsyncDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("backfill-s3rver-").FullName;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            var port = FreePort();
-            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "--openssl-legacy-provider", script!, "-d", folder, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
+            var process = await LoopbackProcess.StartAsync("s3rver", port =>
             {
-                start.ArgumentList.Add(a);
-            }
+                var start = new ProcessStartInfo("node");
+                foreach (var a in new[] { "--openssl-legacy-provider", script!, "-d", folder, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
+                {
+                    start.ArgumentList.Add(a);
+                }
 
-            Process process;
-            try
-            {
-                process = Process.Start(start)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                Directory.Delete(folder, recursive: true);
-                Assert.Skip($"node cannot be started ({e.Message}); s3rver needs it (apt-get install nodejs).");
-                throw;
-            }
-
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new S3TestServer(process, folder, port);
-            if (await server.WaitUntilListeningAsync())
-            {
-                return server;
-            }
-
-            await server.StopAsync(keepFolder: true);
-            if (attempt == 2)
-            {
-                Directory.Delete(folder, recursive: true);
-                throw new InvalidOperationException($"s3rver did not start on 127.0.0.1:{port} (exit {(process.HasExited ? process.ExitCode : -1)}).");
-            }
+                return start;
+            });
+            return new S3TestServer(process, folder);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Directory.Delete(folder, recursive: true);
+            Assert.Skip($"node cannot be started ({e.Message}); s3rver needs it (apt-get install nodejs).");
+            throw;
+        }
+        catch (InvalidOperationException)
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(keepFolder: false);
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     private static string? FindScript()
     {
@@ -103,59 +99,5 @@ internal sealed class S3TestServer : IAsyncDisposable
         }
 
         return null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task<bool> WaitUntilListeningAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Endpoint.Port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        return false;
-    }
-
-    private async Task StopAsync(bool keepFolder)
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-        if (!keepFolder)
-        {
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }
