@@ -29,12 +29,12 @@ internal static class ErrorsCommand
             await using var ledger = await context.OpenExistingLedgerAsync(ct);
             // A family (--dataset options) reports every member (root) in one table, each row naming its dataset.
             var datasets = await roots.SelectAsync(context, ledger, ct);
-            var table = new ResultTable(context.Choice.IsFamily ? $"{context.Choice.Name} errors" : $"{datasets[0].Name} errors",
-                [.. context.Choice.IsFamily ? ["dataset"] : Array.Empty<string>(), "group", "key", "count", "retried", "permanent", "first", "last"]);
+            var table = ResultTable.PerDataset($"{(context.Choice.IsFamily ? context.Choice.Name : datasets[0].Name)} errors", context.Choice.IsFamily,
+                "group", "key", "count", "retried", "permanent", "first", "last");
             foreach (var dataset in datasets)
             {
                 var report = await ErrorHistory.AnalyzeAsync(ledger, dataset, new ErrorFilter(from, kind, fromDate, toDate), ct);
-                Add(table, context.Choice.IsFamily ? dataset.Name : null, report);
+                Add(table, dataset.Name, report);
             }
 
             context.Render(table);
@@ -43,10 +43,9 @@ internal static class ErrorsCommand
         return command;
     }
 
-    /// <param name="member">The dataset's name as a first column, when the table holds a family's members; null for one dataset.</param>
-    private static void Add(ResultTable table, string? member, ErrorHistoryReport report)
+    private static void Add(ResultTable table, string dataset, ErrorHistoryReport report)
     {
-        void Row(params object?[] cells) => table.Add(member is null ? cells : [member, .. cells]);
+        void Row(params object?[] cells) => table.AddFor(dataset, cells);
         void Section(string group, IEnumerable<ErrorCount> counts)
         {
             foreach (var c in counts)
@@ -55,7 +54,6 @@ internal static class ErrorsCommand
             }
         }
 
-        var prefix = member is null ? string.Empty : $"{member}: ";
         Row("total", "all", report.Total, report.Retried, report.Permanent,
             report.ByType.Count == 0 ? null : report.ByType.Min(c => c.First), report.ByType.Count == 0 ? null : report.ByType.Max(c => c.Last));
         Section("type", report.ByType);
@@ -66,12 +64,12 @@ internal static class ErrorsCommand
         if (report.RetryCommand is { } retry)
         {
             Row("retry", retry, report.StillFailed.Count, null, null, null, null);
-            table.Notes.Add($"{prefix}{report.StillFailed.Count} date(s) still failed: {string.Join(", ", report.StillFailed.Select(d => d.ToString("yyyy-MM-dd", null)))}. Retry with: {retry}");
+            table.NoteFor(dataset, $"{report.StillFailed.Count} date(s) still failed: {string.Join(", ", report.StillFailed.Select(d => d.ToString("yyyy-MM-dd", null)))}. Retry with: {retry}");
         }
 
-        table.Notes.Add(prefix + (report.Total == 0
+        table.NoteFor(dataset, report.Total == 0
             ? "No errors recorded in this window."
             : $"{report.Total} error(s): {report.Retried} retried by the client, {report.Permanent} ended an attempt." +
-              (report.Truncated ? " Only the newest are counted; narrow the window with --since, --type or --from/--to." : string.Empty)));
+              (report.Truncated ? " Only the newest are counted; narrow the window with --since, --type or --from/--to." : string.Empty));
     }
 }

@@ -46,8 +46,8 @@ internal static class GapsCommand
             watch.Stop();
             var first = reports[0];
             string[] columns = ["date", "category", "attempts", "priority", "progress", "last_error"];
-            var table = new ResultTable($"Gaps in {(family ? context.Choice.Name : first.Dataset)} ({first.Calendar}) {first.From:yyyy-MM-dd} .. {first.To:yyyy-MM-dd}",
-                family ? ["dataset", .. columns] : columns);
+            var table = ResultTable.PerDataset($"Gaps in {(family ? context.Choice.Name : first.Dataset)} ({first.Calendar}) {first.From:yyyy-MM-dd} .. {first.To:yyyy-MM-dd}",
+                family, columns);
             foreach (var report in reports)
             {
                 var shown = parse.GetValue(limit) is { } n ? report.Gaps.Take(n) : report.Gaps;
@@ -56,10 +56,10 @@ internal static class GapsCommand
                     object?[] cells = [gap.Date, Name(gap.Category), gap.Attempts, gap.Priority,
                         gap.SubUnitsTotal is { } total ? $"{gap.SubUnitsDone}/{total}" : null,
                         gap.LastErrorType is null ? null : $"{gap.LastErrorType}: {gap.LastErrorMessage}"];
-                    table.Add(family ? [report.Dataset, .. cells] : cells);
+                    table.AddFor(report.Dataset, cells);
                 }
 
-                table.Notes.Add((family ? $"{report.Dataset}: " : string.Empty) +
+                table.NoteFor(report.Dataset,
                     $"{report.Sessions} sessions, {report.Succeeded} done, {report.Gaps.Count} gaps " +
                     $"({report.Count(GapCategory.NeverAttempted)} never attempted, {report.Count(GapCategory.Failed)} failed, " +
                     $"{report.Count(GapCategory.FailedPermanent)} failed permanently, {report.Count(GapCategory.Interrupted)} interrupted, " +

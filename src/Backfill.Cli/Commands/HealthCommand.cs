@@ -21,18 +21,16 @@ internal static class HealthCommand
             var family = context.Choice.IsFamily;
             var datasets = roots.Select(context, settings);
             // A family (--dataset options) is checked member by member, in one table: each root is its own dataset with its own source check.
-            var table = new ResultTable(family ? $"Health of {context.Choice.Name}" : $"Health of {datasets[0].Name}",
-                [.. family ? ["dataset"] : Array.Empty<string>(), "check", "status", "detail", "ms"]);
+            var table = ResultTable.PerDataset($"Health of {(family ? context.Choice.Name : datasets[0].Name)}", family, "check", "status", "detail", "ms");
             foreach (var dataset in datasets)
             {
                 var report = await new HealthChecker(dataset, context.Host(ledger), settings).CheckAsync(ct);
                 foreach (var check in report.Checks)
                 {
-                    object?[] cells = [check.Name, HealthReport.Name(check.Level), check.Detail, Math.Round(check.Elapsed.TotalMilliseconds)];
-                    table.Add(family ? [dataset.Name, .. cells] : cells);
+                    table.AddFor(dataset.Name, check.Name, HealthReport.Name(check.Level), check.Detail, Math.Round(check.Elapsed.TotalMilliseconds));
                 }
 
-                table.Notes.Add($"{(family ? dataset.Name + ": " : string.Empty)}{report.Count(HealthLevel.Ok)} ok, {report.Count(HealthLevel.Warn)} warn, " +
+                table.NoteFor(dataset.Name, $"{report.Count(HealthLevel.Ok)} ok, {report.Count(HealthLevel.Warn)} warn, " +
                     $"{report.Count(HealthLevel.Fail)} fail in {report.Elapsed.TotalMilliseconds:0} ms.");
                 anyFail |= report.AnyFail;
             }

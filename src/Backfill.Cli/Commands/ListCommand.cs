@@ -40,7 +40,7 @@ internal static class ListCommand
             // a family's members share their kind, so the first one's columns are every one's.
             var extra = (datasets[0] as Engine.Datasets.IListedMetrics)?.ListColumns ?? [];
             string[] columns = ["date", "status", "attempts", "rows", "bytes", "duration_ms", "quality", .. extra.Select(c => c.Column), "sha256", "last_error", "file"];
-            var table = new ResultTable($"{context.Choice.Name} units", family ? ["dataset", .. columns] : columns);
+            var table = ResultTable.PerDataset($"{context.Choice.Name} units", family, columns);
             var count = 0;
             foreach (var dataset in datasets)
             {
@@ -63,7 +63,7 @@ internal static class ListCommand
                     object?[] cells = [u.TradeDate, u.Status.ToDb(), u.AttemptCount, u.RowCount, u.FileSize, u.DurationMs, u.QualityScore,
                         .. extra.Select(c => figures.TryGetValue((u.TradeDate, c.Metric), out var v) ? (object?)(long)v : null),
                         u.FileSha256, u.LastErrorType is null ? null : $"{u.LastErrorType}: {u.LastErrorMessage}", u.FilePath];
-                    table.Add(family ? [dataset.Name, .. cells] : cells);
+                    table.AddFor(dataset.Name, cells);
                 }
 
                 count += units.Count;

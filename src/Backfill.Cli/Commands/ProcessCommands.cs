@@ -178,7 +178,7 @@ internal static class ProcessCommands
         var family = context.Choice.IsFamily;
         var cost = plans.Any(p => p.Dataset is IDryRunPlanner);
         string[] columns = ["date", "category", "priority", "est_requests", "est_rows", "est_bytes", "est_seconds", .. cost ? ["est_cost_usd"] : Array.Empty<string>()];
-        var table = new ResultTable("Plan (dry run)", family ? ["dataset", .. columns] : columns);
+        var table = ResultTable.PerDataset("Plan (dry run)", family, columns);
         foreach (var (dataset, todo) in plans)
         {
             var plan = await DryRunEstimator.PlanAsync(dataset, context.Host(ledger), settings, [.. todo.Select(g => g.Date)], ct);
@@ -188,10 +188,14 @@ internal static class ProcessCommands
                 var d = byDate[gap.Date];
                 object?[] values = [d.Date, GapsCommand.Name(gap.Category), gap.Priority, d.Requests, d.Rows, d.Bytes, d.Seconds];
                 values = cost ? [.. values, d.CostUsd] : values;
-                table.Add(family ? [dataset.Name, .. values] : values);
+                table.AddFor(dataset.Name, values);
             }
 
-            table.Notes.AddRange(family ? plan.Notes.Select(n => $"{dataset.Name}: {n}") : plan.Notes);
+            foreach (var note in plan.Notes)
+            {
+                table.NoteFor(dataset.Name, note);
+            }
+
             if (plan.Warning is not null)
             {
                 context.Warn(plan.Warning);

@@ -35,9 +35,7 @@ internal static class StatusCommand
             var systems = datasets.Select(dataset => SystemStatus.ReadAsync(ledger, settings,
                 parse.GetValue(offline) ? null : ct2 => dataset.CheckSourceAsync(host, settings, ct2), SystemStatus.SourceTimeout, ct)).ToList();
             var family = context.Choice.IsFamily;
-            var table = family
-                ? new ResultTable($"Status of {context.Choice.Name}", "dataset", "metric", "value")
-                : new ResultTable($"Status of {datasets[0].Name}", "metric", "value");
+            var table = ResultTable.PerDataset($"Status of {(family ? context.Choice.Name : datasets[0].Name)}", family, "metric", "value");
             var stale = false;
             for (var i = 0; i < datasets.Count; i++)
             {
@@ -46,7 +44,7 @@ internal static class StatusCommand
                 stale |= !await AddAsync(rows, context, ledger, host, settings, dataset, systems[i], ct);
                 foreach (var row in rows.Rows)
                 {
-                    table.Add(family ? [dataset.Name, .. row] : row);
+                    table.AddFor(dataset.Name, row);
                 }
             }
 

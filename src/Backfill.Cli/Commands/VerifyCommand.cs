@@ -37,17 +37,17 @@ internal static class VerifyCommand
             var span = from is null && to is null ? "all dates" : $"{from:yyyy-MM-dd} .. {to:yyyy-MM-dd}";
             var first = reports[0];
             string[] columns = ["date", "status", "path", "expected_sha256", "actual_sha256", "message"];
-            var table = new ResultTable($"Verify {(family ? context.Choice.Name : first.Dataset)} ({span}){(first.Deep ? ", deep" : "")} in {first.OutputRoot}",
-                family ? ["dataset", .. columns] : columns);
+            var table = ResultTable.PerDataset($"Verify {(family ? context.Choice.Name : first.Dataset)} ({span}){(first.Deep ? ", deep" : "")} in {first.OutputRoot}",
+                family, columns);
             foreach (var report in reports)
             {
                 foreach (var f in report.Findings)
                 {
                     object?[] cells = [f.Date, OutputVerificationReport.Name(f.Status), f.Path, Short(f.ExpectedSha256), Short(f.ActualSha256), f.Message];
-                    table.Add(family ? [report.Dataset, .. cells] : cells);
+                    table.AddFor(report.Dataset, cells);
                 }
 
-                table.Notes.Add((family ? $"{report.Dataset}: " : string.Empty) + Summary(report));
+                table.NoteFor(report.Dataset, Summary(report));
             }
 
             context.Render(table);
